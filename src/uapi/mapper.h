@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * mapper: zero-copy access to kernel buffers through /dev/mapperN.
+ *
+ * Installed as <mapper.h>; shared by the module and by user programs.
+ *
+ *	struct mapper_info info = { .argsz = sizeof(info) };
+ *	int fd = open("/dev/mapper0", O_RDWR);
+ *
+ *	ioctl(fd, MAPPER_IOC_INFO, &info);
+ *	p = mmap(NULL, info.buf_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+ */
+#ifndef _UAPI_MAPPER_H
+#define _UAPI_MAPPER_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define MAPPER_IOC_MAGIC	0xB7
+
+/**
+ * struct mapper_info - MAPPER_IOC_INFO result
+ * @argsz:	in: bytes of this structure the caller provides (at least
+ *		MAPPER_INFO_SIZE_V1); out: bytes the module knows, so a
+ *		newer caller on an older module can tell which fields are set.
+ *		The module never writes past the caller's @argsz.
+ * @version:	out: version of this structure's layout (MAPPER_INFO_VERSION).
+ * @buf_size:	out: buffer size in bytes (a whole number of pages).
+ * @page_size:	out: the kernel's page size.
+ * @index:	out: N of /dev/mapperN.
+ * @maps:	out: live mappings (VMAs) of this buffer, in all processes.
+ * @events:	out: notifications sent by kernel producers so far.
+ * @flags:	out: MAPPER_INFO_F_* capabilities of this device.
+ * @reserved:	zero.
+ */
+struct mapper_info {
+	__u32 argsz;
+	__u32 version;
+	__u64 buf_size;
+	__u32 page_size;
+	__u32 index;
+	__u64 maps;
+	__u64 events;
+	__u64 flags;
+	__u64 reserved[4];
+};
+
+#define MAPPER_INFO_VERSION	1
+#define MAPPER_INFO_SIZE_V1	32	/* up to and including @maps */
+
+#define MAPPER_IOC_INFO		_IOWR(MAPPER_IOC_MAGIC, 0x00, struct mapper_info)
+
+#endif /* _UAPI_MAPPER_H */
