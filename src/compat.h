@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every difference between kernel versions that mapper cares about, decided
+ * by the build-time probes in probes/ (see probe.sh), never by version
+ * numbers: distributions backport interfaces, so only a test compile tells.
+ */
+#ifndef MAPPER_COMPAT_H
+#define MAPPER_COMPAT_H
+
+#include <linux/device.h>
+#include <linux/mm.h>
+
+#include "features.h"
+
+/* 6.3 made vma->vm_flags read-only outside the mm core. */
+#ifndef MAPPER_HAVE_VM_FLAGS_SET
+static inline void vm_flags_set(struct vm_area_struct *vma, unsigned long flags)
+{
+	vma->vm_flags |= flags;
+}
+
+static inline void vm_flags_clear(struct vm_area_struct *vma, unsigned long flags)
+{
+	vma->vm_flags &= ~flags;
+}
+#endif
+
+/* 6.4 dropped the owner argument: the driver core pins the module itself. */
+#ifdef MAPPER_HAVE_CLASS_CREATE_NO_OWNER
+#define mapper_class_create(name)	class_create(name)
+#else
+#define mapper_class_create(name)	class_create(THIS_MODULE, name)
+#endif
+
+#endif /* MAPPER_COMPAT_H */

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mapper: zeroed kernel buffers that user space maps, reads and writes
+ * through /dev/mapper0, /dev/mapper1, ...
+ *
+ *	# modprobe mapper devices=2 size=64M
+ *	$ ls -l /dev/mapper0 /dev/mapper1
+ *	$ cat /sys/class/mapper/mapper0/size
+ *	67108864
+ *
+ *	int fd = open("/dev/mapper0", O_RDWR);
+ *	char *p = mmap(NULL, 64 << 20, PROT_READ | PROT_WRITE,
+ *		       MAP_SHARED, fd, 0);
+ *
+ * Every MAP_SHARED mapping, read() and write() see the same bytes at once;
+ * MAP_PRIVATE mappings are copy-on-write. See mapper(4).
+ *
+ * This file holds the module's parameters and the device core: the class,
+ * the character device region and one struct mapper_dev per buffer.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cdev.h>
+#include <linux/device.h>
+#include <linux/fs.h>
+#include <linux/kdev_t.h>
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "compat.h"
+#include "internal.h"
+#include "version.h"
+
+#define MAPPER_MAX_DEVICES	256
+
+static unsigned int devices = 1;
+module_param(devices, uint, 0444);
+MODULE_PARM_DESC(devices, "number of buffers, /dev/mapper0 and up (1-256, default 1)");
+
+static unsigned long long size = SZ_1M;
+
+/* Bytes with an optional K, M or G suffix; "0x" hex too. Strict: "1K" is 1024. */
+static int mapper_size_set(const char *val, const struct kernel_param *kp)
+{
+	char num[32];
+	unsigned int shift = 0;
+	unsigned long long v;
+	size_t len;
+	int ret;
+
+	len = strscpy(num, val, sizeof(num)) < 0 ? 0 : strlen(num);
+	if (len && num[len - 1] == '\n')
+		num[--len] = '\0';
+	if (!len)
+		return -EINVAL;
+	switch (num[len - 1]) {
+	case 'k': case 'K':
+		shift = 10;
+		break;
+	case 'm': case 'M':
+		shift = 20;
+		break;
+	case 'g': case 'G':
+		shift = 30;
+		break;
+	}
+	if (shift)
+		num[--len] = '\0';
+	ret = kstrtoull(num, 0, &v);
+	if (ret)
+		return ret;
+	if (v > (ULLONG_MAX >> shift))
+		return -ERANGE;
+	*(unsigned long long *)kp->arg = v << shift;
+	return 0;
+}
+
+static const struct kernel_param_ops mapper_size_ops = {
+	.set = mapper_size_set,
+	.get = param_get_ullong,
+};
+module_param_cb(size, &mapper_size_ops, &size, 0444);
+MODULE_PARM_DESC(size, "bytes per buffer, K/M/G suffixes, rounded up to pages (default 1M)");
+
+static dev_t mapper_devt;
+static struct class *mapper_class;
+static struct mapper_dev **mapper_devs;
+
+static void mapper_dev_release(struct device *dev)
+{
+	struct mapper_dev *md = to_mapper_dev(dev);
+
+	mapper_buf_put(md->buf);
+	kfree(md);
+}
+
+static struct mapper_dev *mapper_dev_create(unsigned int index, size_t bytes)
+{
+	struct mapper_dev *md;
+	int ret;
+
+	md = kzalloc(sizeof(*md), GFP_KERNEL);
+	if (!md)
+		return ERR_PTR(-ENOMEM);
+	md->index = index;
+	md->buf = mapper_buf_alloc(bytes);
+	if (IS_ERR(md->buf)) {
+		ret = PTR_ERR(md->buf);
+		kfree(md);
+		return ERR_PTR(ret);
+	}
+
+	/* From here on the device's release frees md and its buffer. */
+	device_initialize(&md->dev);
+	md->dev.devt = MKDEV(MAJOR(mapper_devt), index);
+	md->dev.class = mapper_class;
+	md->dev.groups = mapper_groups;
+	md->dev.release = mapper_dev_release;
+	cdev_init(&md->cdev, &mapper_fops);
+	md->cdev.owner = THIS_MODULE;
+
+	ret = dev_set_name(&md->dev, "mapper%u", index);
+	if (!ret)
+		ret = cdev_device_add(&md->cdev, &md->dev);
+	if (ret) {
+		put_device(&md->dev);
+		return ERR_PTR(ret);
+	}
+	return md;
+}
+
+static void mapper_dev_destroy(struct mapper_dev *md)
+{
+	cdev_device_del(&md->cdev, &md->dev);
+	put_device(&md->dev);
+}
+
+static void mapper_destroy_all(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < devices && mapper_devs[i]; i++)
+		mapper_dev_destroy(mapper_devs[i]);
+	kfree(mapper_devs);
+	class_destroy(mapper_class);
+	unregister_chrdev_region(mapper_devt, devices);
+}
+
+/* Refuse what cannot work before anything is registered. */
+static int mapper_check_params(size_t *bytes)
+{
+	unsigned long long pages = DIV_ROUND_UP_ULL(size, PAGE_SIZE);
+	unsigned long long total;
+
+	if (!devices || devices > MAPPER_MAX_DEVICES) {
+		pr_err("devices=%u: must be 1 to %u\n", devices, MAPPER_MAX_DEVICES);
+		return -EINVAL;
+	}
+	if (!size) {
+		pr_err("size=0: a buffer needs at least one byte\n");
+		return -EINVAL;
+	}
+	/* Half of RAM at most, for all buffers together. */
+	if (check_mul_overflow(pages, (unsigned long long)devices, &total) ||
+	    total > totalram_pages() / 2) {
+		pr_err("devices=%u size=%llu: more than half of the %lu MiB of RAM\n",
+		       devices, size, totalram_pages() >> (20 - PAGE_SHIFT));
+		return -EINVAL;
+	}
+	*bytes = pages << PAGE_SHIFT;
+	return 0;
+}
+
+static int __init mapper_init(void)
+{
+	unsigned int i;
+	size_t bytes;
+	int ret;
+
+	ret = mapper_check_params(&bytes);
+	if (ret)
+		return ret;
+
+	ret = alloc_chrdev_region(&mapper_devt, 0, devices, "mapper");
+	if (ret) {
+		pr_err("cannot allocate device numbers: %d\n", ret);
+		return ret;
+	}
+	mapper_class = mapper_class_create("mapper");
+	if (IS_ERR(mapper_class)) {
+		ret = PTR_ERR(mapper_class);
+		pr_err("cannot create class mapper: %d\n", ret);
+		goto err_region;
+	}
+	mapper_devs = kcalloc(devices, sizeof(*mapper_devs), GFP_KERNEL);
+	if (!mapper_devs) {
+		ret = -ENOMEM;
+		goto err_class;
+	}
+
+	for (i = 0; i < devices; i++) {
+		struct mapper_dev *md = mapper_dev_create(i, bytes);
+
+		if (IS_ERR(md)) {
+			ret = PTR_ERR(md);
+			pr_err("cannot create mapper%u (%zu bytes): %d\n", i, bytes, ret);
+			mapper_destroy_all();
+			return ret;
+		}
+		mapper_devs[i] = md;
+	}
+	pr_info("%u device%s of %zu bytes\n", devices, devices == 1 ? "" : "s", bytes);
+	return 0;
+
+err_class:
+	class_destroy(mapper_class);
+err_region:
+	unregister_chrdev_region(mapper_devt, devices);
+	return ret;
+}
+
+static void __exit mapper_exit(void)
+{
+	mapper_destroy_all();
+}
+
+module_init(mapper_init);
+module_exit(mapper_exit);
+
+MODULE_DESCRIPTION("Zero-copy kernel buffers for user space through mmap()");
+MODULE_AUTHOR("The mapper developers");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(MAPPER_VERSION);

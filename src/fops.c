@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * File operations of /dev/mapperN: read/write with file-offset semantics,
+ * llseek within the buffer, mmap (mmap.c) and the INFO ioctl.
+ */
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/uaccess.h>
+#include <linux/uio.h>
+
+#include "internal.h"
+#include "uapi/mapper.h"
+
+static int mapper_open(struct inode *inode, struct file *file)
+{
+	struct mapper_dev *md = container_of(inode->i_cdev, struct mapper_dev, cdev);
+
+	get_device(&md->dev);
+	file->private_data = md;
+	return 0;
+}
+
+static int mapper_release(struct inode *inode, struct file *file)
+{
+	struct mapper_dev *md = file->private_data;
+
+	put_device(&md->dev);
+	return 0;
+}
+
+/* Copy between the buffer at @pos and @iter, page by page; returns bytes. */
+static size_t mapper_copy(struct mapper_buf *buf, loff_t pos,
+			  struct iov_iter *iter, bool to_user)
+{
+	size_t done = 0;
+
+	while (iov_iter_count(iter) && pos < buf->size) {
+		struct page *page = buf->pages[pos >> PAGE_SHIFT];
+		size_t off = offset_in_page(pos);
+		size_t len = min_t(size_t, PAGE_SIZE - off, iov_iter_count(iter));
+		size_t n;
+
+		if (to_user)
+			n = copy_page_to_iter(page, off, len, iter);
+		else
+			n = copy_page_from_iter(page, off, len, iter);
+		done += n;
+		pos += n;
+		if (n < len)
+			break;
+	}
+	return done;
+}
+
+static ssize_t mapper_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct mapper_dev *md = iocb->ki_filp->private_data;
+	struct mapper_buf *buf = md->buf;
+	size_t want;
+	size_t done;
+
+	if (iocb->ki_pos >= buf->size || !iov_iter_count(to))
+		return 0;
+	want = min_t(u64, iov_iter_count(to), buf->size - iocb->ki_pos);
+	iov_iter_truncate(to, want);
+	done = mapper_copy(buf, iocb->ki_pos, to, true);
+	if (!done)
+		return -EFAULT;
+	iocb->ki_pos += done;
+	return done;
+}
+
+static ssize_t mapper_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct mapper_dev *md = iocb->ki_filp->private_data;
+	struct mapper_buf *buf = md->buf;
+	size_t want;
+	size_t done;
+
+	if (!iov_iter_count(from))
+		return 0;
+	/* A full device, as for block devices: writes at the end fail. */
+	if (iocb->ki_pos >= buf->size)
+		return -ENOSPC;
+	want = min_t(u64, iov_iter_count(from), buf->size - iocb->ki_pos);
+	iov_iter_truncate(from, want);
+	done = mapper_copy(buf, iocb->ki_pos, from, false);
+	if (!done)
+		return -EFAULT;
+	iocb->ki_pos += done;
+	return done;
+}
+
+static loff_t mapper_llseek(struct file *file, loff_t offset, int whence)
+{
+	struct mapper_dev *md = file->private_data;
+
+	return fixed_size_llseek(file, offset, whence, md->buf->size);
+}
+
+static long mapper_ioctl_info(struct mapper_dev *md, void __user *arg)
+{
+	struct mapper_info info = {
+		.argsz = sizeof(info),
+		.version = MAPPER_INFO_VERSION,
+		.buf_size = md->buf->size,
+		.page_size = PAGE_SIZE,
+		.index = md->index,
+		.maps = atomic_long_read(&md->buf->maps),
+	};
+	u32 argsz;
+
+	if (get_user(argsz, (u32 __user *)arg))
+		return -EFAULT;
+	if (argsz < MAPPER_INFO_SIZE_V1)
+		return -EINVAL;
+	/* Never write past what the caller says it has. */
+	if (copy_to_user(arg, &info, min_t(size_t, argsz, sizeof(info))))
+		return -EFAULT;
+	return 0;
+}
+
+static long mapper_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct mapper_dev *md = file->private_data;
+
+	switch (cmd) {
+	case MAPPER_IOC_INFO:
+		return mapper_ioctl_info(md, (void __user *)arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+const struct file_operations mapper_fops = {
+	.owner = THIS_MODULE,
+	.open = mapper_open,
+	.release = mapper_release,
+	.read_iter = mapper_read_iter,
+	.write_iter = mapper_write_iter,
+	.llseek = mapper_llseek,
+	.mmap = mapper_mmap,
+	.unlocked_ioctl = mapper_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
