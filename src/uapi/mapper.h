@@ -16,7 +16,8 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define MAPPER_IOC_MAGIC	0xB7
+/* Unassigned in the kernel's Documentation/userspace-api/ioctl/ioctl-number.rst. */
+#define MAPPER_IOC_MAGIC	0xD7
 
 /**
  * struct mapper_info - MAPPER_IOC_INFO result
