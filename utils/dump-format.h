@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mapper-dump output formats: hexdump -C, xxd, xxd -p, xxd -i and raw.
+ *
+ * Formatters write into one large output buffer that is flushed with big
+ * write() calls.  They never flush by themselves: the caller feeds at most
+ * DUMP_CHUNK input bytes at a time and calls out_maybe_flush() in between,
+ * and the buffer is sized for the largest output one chunk can produce.
+ */
+#ifndef MAPPER_DUMP_FORMAT_H
+#define MAPPER_DUMP_FORMAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DUMP_CHUNK	(128u << 10)	/* input bytes per fmt_feed() at most */
+#define OUT_FLUSH_AT	(1u << 20)	/* flush once this much is buffered */
+/* -i with -c 1 is the widest format: 8 output bytes per input byte. */
+#define OUT_CAP		(OUT_FLUSH_AT + 8 * DUMP_CHUNK + 65536)
+#define MAX_COLS	256
+
+struct out {
+	int fd;
+	size_t len;
+	char *buf;		/* OUT_CAP bytes */
+};
+
+enum dump_mode { MODE_CANONICAL, MODE_XXD, MODE_PLAIN, MODE_INCLUDE, MODE_RAW };
+
+struct fmt {
+	enum dump_mode mode;
+	unsigned int cols;	/* bytes per line (16 in canonical mode) */
+	unsigned int group;	/* xxd: bytes per group */
+	bool squeeze;		/* canonical: '*' for repeated blocks */
+	const char *name;	/* include: C variable name, or NULL */
+	uint64_t offset;	/* display offset of the next input byte */
+	uint64_t total;		/* bytes formatted so far */
+	/* canonical squeezing, carried across chunks */
+	unsigned char prev[16];
+	bool have_prev;
+	bool starred;
+};
+
+void out_init(struct out *o, int fd);
+void out_flush(struct out *o);
+static inline void out_maybe_flush(struct out *o)
+{
+	if (o->len >= OUT_FLUSH_AT)
+		out_flush(o);
+}
+
+/* Picks the SIMD or the scalar canonical formatter; call once. */
+void fmt_select_cpu(bool allow_simd);
+const char *fmt_cpu_path(void);
+
+/* Bytes per line: each fmt_feed() but the last must be a multiple of it. */
+unsigned int fmt_width(const struct fmt *f);
+void fmt_begin(struct fmt *f, struct out *o);
+void fmt_feed(struct fmt *f, struct out *o, const unsigned char *p, size_t n);
+void fmt_end(struct fmt *f, struct out *o);
+
+/*
+ * One canonical or xxd line for --watch: bytes that differ from @old are
+ * wrapped in the colour escapes @on/@off (both NULL: no highlighting).
+ * Returns the end of what was written (at most 16 KiB).
+ */
+char *fmt_line(const struct fmt *f, char *d, uint64_t off,
+	       const unsigned char *p, size_t n, const unsigned char *old,
+	       const char *on, const char *off_esc);
+
+#endif

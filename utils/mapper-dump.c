@@ -1,0 +1,885 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mapper-dump: show a mapper buffer, or any file, as hexdump -C or xxd would.
+ *
+ * Devices are read through mmap() with the size from MAPPER_IOC_INFO (a
+ * character device's st_size is 0), regular files through mmap(), pipes and
+ * other streams through read().  The output formats live in dump-format.c.
+ */
+static const char usage_text[] =
+"Usage: mapper-dump [OPTIONS] [DEVICE|FILE|-]\n"
+"Show a mapper buffer (default /dev/mapper0), a file or standard input (-)\n"
+"in hex.\n"
+"\n"
+"Formats (one of):\n"
+"  -C, --canonical      hex and ASCII, byte for byte as 'hexdump -C' (default)\n"
+"  -X, --xxd            as 'xxd', with its -c and -g\n"
+"  -p, --plain          plain hex, as 'xxd -p'\n"
+"  -i, --include        a C array, as 'xxd -i'\n"
+"  -R, --raw            the bytes themselves\n"
+"\n"
+"Format options:\n"
+"  -c, --cols N         bytes per line, 1-256 (xxd 16, plain 30, include 12)\n"
+"  -g, --group N        bytes per group in --xxd (2; 0 for none)\n"
+"      --name NAME      C variable name for --include (default: from FILE)\n"
+"  -v, --no-squeezing   print repeated lines instead of '*' (canonical)\n"
+"\n"
+"Range (N is decimal or 0x hex, with an optional K, M, G, KiB, MiB or GiB):\n"
+"  -s, --skip N         start N bytes into the input\n"
+"  -n, --length N       dump N bytes; a range past the end is an error\n"
+"\n"
+"Devices:\n"
+"      --info           size, live mappings and other attributes of DEVICE\n"
+"      --list           every mapper device with its size and mappings\n"
+"      --json           --info or --list as JSON\n"
+"      --watch[=SECS]   dump, then every SECS (1) seconds print the lines\n"
+"                       that changed, changed bytes highlighted\n"
+"      --count N        stop --watch after N rounds, the first dump included\n"
+"      --color[=WHEN]   highlight changes: auto (on a terminal, the default;\n"
+"                       off when NO_COLOR is set), always or never\n"
+"\n"
+"  -h, --help           show this help and exit\n"
+"  -V, --version        show the version and exit\n"
+"\n"
+"Exit status: 0 success, 1 runtime error, 2 usage error.\n";
+
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "uapi/mapper.h"
+#include "version.h"
+#include "dump-format.h"
+
+#define DEFAULT_DEVICE	"/dev/mapper0"
+#define WATCH_MAX	(1ull << 30)	/* --watch keeps two copies of the range */
+
+enum { OPT_NAME = 256, OPT_INFO, OPT_LIST, OPT_JSON, OPT_WATCH, OPT_COUNT, OPT_COLOR };
+
+static const struct option long_options[] = {
+	{ "canonical",    no_argument,       NULL, 'C' },
+	{ "xxd",          no_argument,       NULL, 'X' },
+	{ "plain",        no_argument,       NULL, 'p' },
+	{ "include",      no_argument,       NULL, 'i' },
+	{ "raw",          no_argument,       NULL, 'R' },
+	{ "cols",         required_argument, NULL, 'c' },
+	{ "group",        required_argument, NULL, 'g' },
+	{ "name",         required_argument, NULL, OPT_NAME },
+	{ "no-squeezing", no_argument,       NULL, 'v' },
+	{ "skip",         required_argument, NULL, 's' },
+	{ "length",       required_argument, NULL, 'n' },
+	{ "info",         no_argument,       NULL, OPT_INFO },
+	{ "list",         no_argument,       NULL, OPT_LIST },
+	{ "json",         no_argument,       NULL, OPT_JSON },
+	{ "watch",        optional_argument, NULL, OPT_WATCH },
+	{ "count",        required_argument, NULL, OPT_COUNT },
+	{ "color",        optional_argument, NULL, OPT_COLOR },
+	{ "help",         no_argument,       NULL, 'h' },
+	{ "version",      no_argument,       NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+struct opts {
+	struct fmt fmt;
+	int modes;		/* format options given */
+	const char *cols, *group, *name;
+	bool no_squeeze;
+	bool has_skip, has_len;
+	uint64_t skip, len;
+	bool info, list, json;
+	bool watch;
+	double interval;
+	long count;
+	enum { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER } color;
+	const char *path;
+};
+
+struct src {
+	const char *path;	/* as given, for messages */
+	int fd;
+	bool stream;		/* read() it: pipe, terminal, other device */
+	bool mapper;
+	bool regular;
+	uint64_t size;		/* when !stream */
+	unsigned char *map;	/* mapping of [map_off, map_off + map_len) */
+	uint64_t map_off;
+	size_t map_len;
+};
+
+/* --- errors ------------------------------------------------------------- */
+
+__attribute__((noreturn, format(printf, 2, 3)))
+static void die(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("mapper-dump: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (code == 2)
+		fputs("\nTry 'mapper-dump --help' for more information.", stderr);
+	fputc('\n', stderr);
+	exit(code);
+}
+
+static bool module_loaded(void)
+{
+	return access("/sys/module/mapper", F_OK) == 0;
+}
+
+static bool is_mapper_path(const char *path)
+{
+	return !strncmp(path, "/dev/mapper", 11) && path[11] >= '0' && path[11] <= '9';
+}
+
+/* An open() or stat() failure, with what to do about it. */
+__attribute__((noreturn))
+static void die_open(const char *path, int err, bool chardev)
+{
+	if (err == ENOENT && is_mapper_path(path)) {
+		if (!module_loaded())
+			die(1, "%s: no such device: the mapper module is not loaded; "
+			    "load it with 'sudo modprobe mapper'", path);
+		die(1, "%s: no such device, though the mapper module is loaded; "
+		    "'mapper-dump --list' shows the devices there are", path);
+	}
+	if ((err == EACCES || err == EPERM) && (chardev || is_mapper_path(path)))
+		die(1, "%s: permission denied: mapper devices belong to the group "
+		    "'mapper'; add yourself with 'sudo usermod -aG mapper $USER' and "
+		    "log in again, or run as root", path);
+	if (err == EACCES || err == EPERM)
+		die(1, "%s: permission denied; check the file's permissions (ls -l)", path);
+	if (err == ENOENT)
+		die(1, "%s: no such file or directory; check the name", path);
+	die(1, "%s: cannot open: %s", path, strerror(err));
+}
+
+/* --- numbers ------------------------------------------------------------ */
+
+/*
+ * Decimal or 0x hex, then nothing or one of K M G KiB MiB GiB (powers of
+ * 1024).  Anything else is refused: "1K" is never read as 1.
+ */
+static uint64_t parse_size(const char *opt, const char *s)
+{
+	static const struct { const char *suffix; unsigned int shift; } units[] = {
+		{ "", 0 }, { "K", 10 }, { "KiB", 10 }, { "M", 20 }, { "MiB", 20 },
+		{ "G", 30 }, { "GiB", 30 },
+	};
+	const char *p = s;
+	unsigned long long v;
+	char *end;
+	int base = 10;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '-')
+		die(2, "%s '%s': a negative size; %s counts bytes from the start", opt, s, opt);
+	if (*p == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		base = 16;
+		p += 2;
+	}
+	if (!(base == 16 ? isxdigit((unsigned char)*p) : isdigit((unsigned char)*p)))
+		goto bad;
+	errno = 0;
+	v = strtoull(p, &end, base);
+	if (errno == ERANGE)
+		goto big;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].suffix))
+			continue;
+		if (units[i].shift && v > (ULLONG_MAX >> units[i].shift))
+			goto big;
+		return (uint64_t)v << units[i].shift;
+	}
+bad:
+	die(2, "%s '%s': not a size; give a decimal or 0x hex number with an optional "
+	    "K, M, G, KiB, MiB or GiB suffix, e.g. 4096, 0x1000 or 4K", opt, s);
+big:
+	die(2, "%s '%s': too large", opt, s);
+}
+
+static long parse_count(const char *opt, const char *s, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (!isdigit((unsigned char)*s) || *end || errno || v < min || v > max)
+		die(2, "%s '%s': give a whole number from %ld to %ld", opt, s, min, max);
+	return v;
+}
+
+/* --- input -------------------------------------------------------------- */
+
+static void src_open(struct src *s, const char *path)
+{
+	struct mapper_info info = { .argsz = sizeof(info) };
+	struct stat st;
+
+	memset(s, 0, sizeof(*s));
+	s->path = path;
+	if (!strcmp(path, "-")) {
+		s->path = "standard input";
+		s->fd = 0;
+	} else {
+		s->fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (s->fd < 0) {
+			int err = errno;
+
+			die_open(path, err, !stat(path, &st) && S_ISCHR(st.st_mode));
+		}
+	}
+	if (fstat(s->fd, &st))
+		die(1, "%s: cannot stat: %s", s->path, strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		die(1, "%s: is a directory; name a device or a file", s->path);
+	if (S_ISREG(st.st_mode)) {
+		s->regular = true;
+		s->size = (uint64_t)st.st_size;
+	} else if (S_ISCHR(st.st_mode) && !ioctl(s->fd, MAPPER_IOC_INFO, &info)) {
+		s->mapper = true;
+		s->size = info.buf_size;
+	} else if (S_ISCHR(st.st_mode) && errno != ENOTTY && errno != EINVAL) {
+		die(1, "%s: MAPPER_IOC_INFO failed: %s", s->path, strerror(errno));
+	} else {
+		s->stream = true;
+	}
+}
+
+/* Maps what [skip, skip + len) needs: a device whole, a file just the range. */
+static void src_map(struct src *s, uint64_t skip, uint64_t len)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	void *p;
+
+	if (!len)
+		return;
+	s->map_off = s->mapper ? 0 : skip & ~(page - 1);
+	s->map_len = s->mapper ? s->size : skip + len - s->map_off;
+	p = mmap(NULL, s->map_len, PROT_READ, MAP_SHARED, s->fd, (off_t)s->map_off);
+	if (p == MAP_FAILED) {
+		if (s->mapper && (errno == EACCES || errno == EPERM))
+			die(1, "%s: mmap: permission denied; the device must allow "
+			    "read-only mappings for its group 'mapper'", s->path);
+		die(1, "%s: mmap of %zu bytes failed: %s", s->path, s->map_len,
+		    strerror(errno));
+	}
+	s->map = p;
+	if (s->regular)
+		madvise(p, s->map_len, MADV_SEQUENTIAL);
+}
+
+/* The range must lie inside the input: say so precisely when it does not. */
+static void check_range(const struct opts *o, const char *what, uint64_t size)
+{
+	if (o->skip > size)
+		die(2, "%s: --skip %llu (0x%llx) is past the end: the %s is %llu bytes",
+		    what, (unsigned long long)o->skip, (unsigned long long)o->skip,
+		    what[0] == '/' && is_mapper_path(what) ? "buffer" : "input",
+		    (unsigned long long)size);
+	if (o->has_len && o->len > size - o->skip)
+		die(2, "%s: --skip %llu plus --length %llu goes past the end at %llu; "
+		    "at most --length %llu fits", what, (unsigned long long)o->skip,
+		    (unsigned long long)o->len, (unsigned long long)size,
+		    (unsigned long long)(size - o->skip));
+}
+
+static sigjmp_buf bus_env;
+
+static void on_sigbus(int sig)
+{
+	(void)sig;
+	siglongjmp(bus_env, 1);
+}
+
+/* A mapped device or file, fed in chunks; SIGBUS means the file shrank. */
+static void dump_mapped(struct src *s, struct fmt *f, struct out *o,
+			uint64_t skip, uint64_t len)
+{
+	const unsigned char *base = s->map + (skip - s->map_off);
+	size_t chunk = DUMP_CHUNK / fmt_width(f) * fmt_width(f);
+	volatile uint64_t done = 0;
+	volatile size_t saved = o->len;
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), released = 0;
+	struct sigaction sa = { .sa_handler = on_sigbus }, old;
+
+	if (sigsetjmp(bus_env, 1)) {
+		/* Keep the whole lines formatted before the fault. */
+		o->len = saved;
+		out_flush(o);
+		die(1, "%s: the file shrank while being read: bytes from offset %llu "
+		    "(0x%llx) on are gone; dump it again", s->path,
+		    (unsigned long long)(skip + done), (unsigned long long)(skip + done));
+	}
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, &old);
+	while (done < len) {
+		size_t n = len - done < chunk ? (size_t)(len - done) : chunk;
+
+		out_maybe_flush(o);
+		saved = o->len;
+		fmt_feed(f, o, base + done, n);
+		done += n;
+		/* Constant memory: drop the pages behind us from our mapping. */
+		if (s->regular) {
+			uint64_t upto = ((uint64_t)(base - s->map) + done) & ~(page - 1);
+
+			if (upto >= released + (8u << 20)) {
+				madvise(s->map + released, upto - released, MADV_DONTNEED);
+				released = upto;
+			}
+		}
+	}
+	sigaction(SIGBUS, &old, NULL);
+}
+
+/* Pipes, terminals and devices other than mapper: read() into one buffer. */
+static void dump_stream(struct src *s, const struct opts *opt, struct fmt *f,
+			struct out *o)
+{
+	size_t chunk = DUMP_CHUNK / fmt_width(f) * fmt_width(f);
+	unsigned char *buf = malloc(DUMP_CHUNK);
+	uint64_t skipped = 0, done = 0;
+	bool eof = false;
+
+	if (!buf)
+		die(1, "out of memory");
+	while (skipped < opt->skip && !eof) {
+		size_t want = opt->skip - skipped < DUMP_CHUNK ?
+			      (size_t)(opt->skip - skipped) : DUMP_CHUNK;
+		ssize_t r = read(s->fd, buf, want);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			die(1, "%s: read failed: %s", s->path, strerror(errno));
+		eof = r == 0;
+		skipped += (uint64_t)r;
+	}
+	if (skipped < opt->skip)
+		die(2, "%s: --skip %llu is past the end: the input ended after %llu bytes",
+		    s->path, (unsigned long long)opt->skip, (unsigned long long)skipped);
+	while (!eof && !(opt->has_len && done == opt->len)) {
+		size_t want = chunk, got = 0;
+
+		if (opt->has_len && opt->len - done < want)
+			want = (size_t)(opt->len - done);
+		while (got < want) {
+			ssize_t r = read(s->fd, buf + got, want - got);
+
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0)
+				die(1, "%s: read failed: %s", s->path, strerror(errno));
+			if (!r) {
+				eof = true;
+				break;
+			}
+			got += (size_t)r;
+		}
+		if (got) {
+			out_maybe_flush(o);
+			fmt_feed(f, o, buf, got);
+			done += got;
+		}
+	}
+	free(buf);
+	fmt_end(f, o);
+	out_flush(o);
+	if (opt->has_len && done < opt->len)
+		die(2, "%s: --length %llu goes past the end: the input ended %llu bytes "
+		    "after --skip", s->path, (unsigned long long)opt->len,
+		    (unsigned long long)done);
+}
+
+/* --- device views ------------------------------------------------------- */
+
+static const char *human(uint64_t n, char *buf, size_t len)
+{
+	static const char *const unit[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
+	int u = 0;
+	double v = (double)n;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	if (!u || v == floor(v))
+		snprintf(buf, len, "%.0f %s", v, unit[u]);
+	else
+		snprintf(buf, len, "%.1f %s", v, unit[u]);
+	return buf;
+}
+
+static int do_info(const char *path, bool json)
+{
+	struct mapper_info info = { .argsz = sizeof(info) };
+	struct stat st;
+	bool has_events, has_flags;
+	char h[32];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		int err = errno;
+
+		die_open(path, err, !stat(path, &st) && S_ISCHR(st.st_mode));
+	}
+	if (fstat(fd, &st))
+		die(1, "%s: cannot stat: %s", path, strerror(errno));
+	if (!S_ISCHR(st.st_mode) || ioctl(fd, MAPPER_IOC_INFO, &info)) {
+		if (S_ISCHR(st.st_mode) && errno != ENOTTY && errno != EINVAL)
+			die(1, "%s: MAPPER_IOC_INFO failed: %s", path, strerror(errno));
+		die(1, "%s: not a mapper device; --info works on /dev/mapperN, and "
+		    "'mapper-dump --list' shows them (to dump this, drop --info)", path);
+	}
+	close(fd);
+	/* argsz now says how much of the structure this module filled in. */
+	has_events = info.argsz >= offsetof(struct mapper_info, events) + sizeof(info.events);
+	has_flags = info.argsz >= offsetof(struct mapper_info, flags) + sizeof(info.flags);
+
+	if (json) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "device", json_object_new_string(path));
+		json_object_object_add(o, "index", json_object_new_int64(info.index));
+		json_object_object_add(o, "size", json_object_new_uint64(info.buf_size));
+		json_object_object_add(o, "page_size", json_object_new_int64(info.page_size));
+		json_object_object_add(o, "maps", json_object_new_uint64(info.maps));
+		json_object_object_add(o, "events", has_events ?
+				       json_object_new_uint64(info.events) : NULL);
+		json_object_object_add(o, "flags", has_flags ?
+				       json_object_new_uint64(info.flags) : NULL);
+		json_object_object_add(o, "info_version", json_object_new_int64(info.version));
+		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_SPACED |
+						    JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+	} else {
+		printf("device:     %s\n", path);
+		printf("index:      %u\n", info.index);
+		printf("size:       %llu (%s)\n", (unsigned long long)info.buf_size,
+		       human(info.buf_size, h, sizeof(h)));
+		printf("page size:  %u\n", info.page_size);
+		printf("mappings:   %llu\n", (unsigned long long)info.maps);
+		if (has_events)
+			printf("events:     %llu\n", (unsigned long long)info.events);
+		if (has_flags)
+			printf("flags:      0x%llx\n", (unsigned long long)info.flags);
+		printf("info:       version %u, %u bytes\n", info.version, info.argsz);
+	}
+	return 0;
+}
+
+/* "123\n" from /sys/class/mapper/mapperN/<attr>. */
+static bool sysfs_u64(unsigned int n, const char *attr, uint64_t *v)
+{
+	char path[96], line[32], *end;
+	FILE *f;
+	bool ok;
+
+	snprintf(path, sizeof(path), "/sys/class/mapper/mapper%u/%s", n, attr);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	ok = fgets(line, sizeof(line), f) && isdigit((unsigned char)line[0]);
+	if (ok) {
+		*v = strtoull(line, &end, 10);
+		ok = *end == '\n' || !*end;
+	}
+	fclose(f);
+	return ok;
+}
+
+static int cmp_uint(const void *a, const void *b)
+{
+	unsigned int x = *(const unsigned int *)a, y = *(const unsigned int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Indexes N of mapperN found in @dir, sorted; returns how many. */
+static size_t scan_indexes(const char *dir, unsigned int **out)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t n = 0, cap = 0;
+	unsigned int *v = NULL;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		char *end;
+		unsigned long i;
+
+		if (strncmp(e->d_name, "mapper", 6) || !isdigit((unsigned char)e->d_name[6]))
+			continue;
+		i = strtoul(e->d_name + 6, &end, 10);
+		if (*end || i > UINT_MAX)
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			v = realloc(v, cap * sizeof(*v));
+			if (!v)
+				die(1, "out of memory");
+		}
+		v[n++] = (unsigned int)i;
+	}
+	closedir(d);
+	qsort(v, n, sizeof(*v), cmp_uint);
+	*out = v;
+	return n;
+}
+
+static int do_list(bool json)
+{
+	unsigned int *idx = NULL;
+	size_t n = scan_indexes("/sys/class/mapper", &idx);
+	struct json_object *arr = json ? json_object_new_array() : NULL;
+	int denied = 0;
+
+	if (!n)
+		n = scan_indexes("/dev", &idx);
+	if (!n) {
+		if (!module_loaded())
+			die(1, "no mapper devices: the mapper module is not loaded; "
+			    "load it with 'sudo modprobe mapper'");
+		die(1, "no mapper devices, though the mapper module is loaded; "
+		    "check that udev created /dev/mapperN (ls /sys/class/mapper)");
+	}
+	if (!json)
+		printf("%-16s %12s %6s\n", "DEVICE", "SIZE", "MAPS");
+	for (size_t i = 0; i < n; i++) {
+		char path[32];
+		uint64_t size = 0, maps = 0;
+		bool known = sysfs_u64(idx[i], "size", &size) &&
+			     sysfs_u64(idx[i], "maps", &maps);
+
+		snprintf(path, sizeof(path), "/dev/mapper%u", idx[i]);
+		if (!known) {
+			struct mapper_info info = { .argsz = sizeof(info) };
+			int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+			if (fd < 0 && (errno == EACCES || errno == EPERM))
+				denied++;
+			if (fd >= 0 && !ioctl(fd, MAPPER_IOC_INFO, &info)) {
+				known = true;
+				size = info.buf_size;
+				maps = info.maps;
+			}
+			if (fd >= 0)
+				close(fd);
+		}
+		if (json) {
+			struct json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "device", json_object_new_string(path));
+			json_object_object_add(o, "index", json_object_new_int64(idx[i]));
+			json_object_object_add(o, "size", known ? json_object_new_uint64(size) : NULL);
+			json_object_object_add(o, "maps", known ? json_object_new_uint64(maps) : NULL);
+			json_object_array_add(arr, o);
+		} else if (known) {
+			printf("%-16s %12llu %6llu\n", path, (unsigned long long)size,
+			       (unsigned long long)maps);
+		} else {
+			printf("%-16s %12s %6s\n", path, "?", "?");
+		}
+	}
+	if (json) {
+		puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_SPACED |
+						    JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(arr);
+	}
+	free(idx);
+	if (denied)
+		die(1, "permission denied on %d device(s): mapper devices belong to the "
+		    "group 'mapper'; add yourself with 'sudo usermod -aG mapper $USER' "
+		    "and log in again, or run as root", denied);
+	return 0;
+}
+
+/* --- watching ----------------------------------------------------------- */
+
+static void snapshot(struct src *s, unsigned char *buf, uint64_t skip, uint64_t len)
+{
+	uint64_t got = 0;
+
+	if (s->mapper) {
+		memcpy(buf, s->map + skip, len);
+		return;
+	}
+	while (got < len) {
+		ssize_t r = pread(s->fd, buf + got, len - got, (off_t)(skip + got));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			die(1, "%s: read failed: %s", s->path, strerror(errno));
+		if (!r)
+			die(1, "%s: the file shrank to %llu bytes while watched; watch a "
+			    "smaller range with -s/-n", s->path,
+			    (unsigned long long)(skip + got));
+		got += (uint64_t)r;
+	}
+}
+
+static void pause_for(double secs)
+{
+	struct timespec t = { .tv_sec = (time_t)secs };
+
+	t.tv_nsec = (long)((secs - (double)t.tv_sec) * 1e9);
+	while (nanosleep(&t, &t) && errno == EINTR)
+		;
+}
+
+static void do_watch(struct src *s, const struct opts *opt, struct fmt *f,
+		     struct out *o, uint64_t len, bool color)
+{
+	unsigned char *cur = malloc(len ? len : 1), *prev = malloc(len ? len : 1), *t;
+	unsigned int w = fmt_width(f);
+	const char *on = color ? "\033[1;31m" : NULL, *off = color ? "\033[0m" : NULL;
+
+	if (!cur || !prev)
+		die(1, "out of memory for two copies of %llu bytes; watch a smaller "
+		    "range with -s/-n", (unsigned long long)len);
+	snapshot(s, prev, opt->skip, len);
+	fmt_begin(f, o);
+	for (uint64_t i = 0; i < len; i += DUMP_CHUNK / w * w) {
+		uint64_t n = len - i < DUMP_CHUNK / w * w ? len - i : DUMP_CHUNK / w * w;
+
+		out_maybe_flush(o);
+		fmt_feed(f, o, prev + i, (size_t)n);
+	}
+	fmt_end(f, o);
+	out_flush(o);
+	for (long round = 2; !opt->count || round <= opt->count; round++) {
+		pause_for(opt->interval);
+		snapshot(s, cur, opt->skip, len);
+		for (uint64_t i = 0; i < len; i += w) {
+			size_t n = len - i < w ? (size_t)(len - i) : w;
+
+			if (!memcmp(cur + i, prev + i, n))
+				continue;
+			out_maybe_flush(o);
+			o->len = (size_t)(fmt_line(f, o->buf + o->len, opt->skip + i,
+						   cur + i, n, prev + i, on, off) - o->buf);
+		}
+		out_flush(o);
+		t = prev;
+		prev = cur;
+		cur = t;
+	}
+	free(cur);
+	free(prev);
+}
+
+/* --- options and main --------------------------------------------------- */
+
+static void parse_args(struct opts *o, int argc, char **argv)
+{
+	int c;
+	char *end;
+
+	memset(o, 0, sizeof(*o));
+	o->fmt.mode = MODE_CANONICAL;
+	o->interval = 1;
+	while ((c = getopt_long(argc, argv, "CXpiRc:g:vs:n:hV", long_options, NULL)) != -1) {
+		switch (c) {
+		case 'C': o->fmt.mode = MODE_CANONICAL; o->modes++; break;
+		case 'X': o->fmt.mode = MODE_XXD; o->modes++; break;
+		case 'p': o->fmt.mode = MODE_PLAIN; o->modes++; break;
+		case 'i': o->fmt.mode = MODE_INCLUDE; o->modes++; break;
+		case 'R': o->fmt.mode = MODE_RAW; o->modes++; break;
+		case 'c': o->cols = optarg; break;
+		case 'g': o->group = optarg; break;
+		case OPT_NAME: o->name = optarg; break;
+		case 'v': o->no_squeeze = true; break;
+		case 's': o->skip = parse_size("--skip", optarg); o->has_skip = true; break;
+		case 'n': o->len = parse_size("--length", optarg); o->has_len = true; break;
+		case OPT_INFO: o->info = true; break;
+		case OPT_LIST: o->list = true; break;
+		case OPT_JSON: o->json = true; break;
+		case OPT_WATCH:
+			o->watch = true;
+			if (optarg) {
+				errno = 0;
+				o->interval = strtod(optarg, &end);
+				if (end == optarg || *end || errno || !isfinite(o->interval) ||
+				    o->interval <= 0 || o->interval > 86400)
+					die(2, "--watch=%s: give the seconds between rounds, "
+					    "e.g. --watch=0.5 (more than 0, at most 86400)", optarg);
+			}
+			break;
+		case OPT_COUNT:
+			o->count = parse_count("--count", optarg, 1, LONG_MAX);
+			break;
+		case OPT_COLOR:
+			if (!optarg || !strcmp(optarg, "always"))
+				o->color = COLOR_ALWAYS;
+			else if (!strcmp(optarg, "auto"))
+				o->color = COLOR_AUTO;
+			else if (!strcmp(optarg, "never"))
+				o->color = COLOR_NEVER;
+			else
+				die(2, "--color=%s: use auto, always or never", optarg);
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(0);
+		case 'V':
+			printf("mapper-dump (mapper) %s\n", MAPPER_VERSION);
+			exit(0);
+		default:
+			/* getopt_long has named the option already. */
+			fputs("Try 'mapper-dump --help' for more information.\n", stderr);
+			exit(2);
+		}
+	}
+	if (argc - optind > 1)
+		die(2, "one input at a time: got '%s' and '%s'", argv[optind], argv[optind + 1]);
+	o->path = optind < argc ? argv[optind] : DEFAULT_DEVICE;
+}
+
+/* Combinations that would be silently ignored are refused instead. */
+static void check_args(struct opts *o)
+{
+	struct fmt *f = &o->fmt;
+	bool dumping = !o->info && !o->list;
+
+	if (o->info && o->list)
+		die(2, "--info and --list: choose one");
+	if (!dumping && (o->modes || o->cols || o->group || o->name || o->no_squeeze ||
+			 o->has_skip || o->has_len || o->watch))
+		die(2, "--%s shows a device's attributes and takes no dump options",
+		    o->info ? "info" : "list");
+	if (o->list && o->path != NULL && strcmp(o->path, DEFAULT_DEVICE))
+		die(2, "--list takes no DEVICE: it lists them all");
+	if (o->json && dumping)
+		die(2, "--json goes with --info or --list");
+	if (o->modes > 1)
+		die(2, "choose one format: -C, -X, -p, -i or -R");
+	if (o->cols && (f->mode == MODE_CANONICAL || f->mode == MODE_RAW))
+		die(2, "-c/--cols applies to --xxd, --plain and --include; "
+		    "canonical lines are always 16 bytes");
+	if (o->group && f->mode != MODE_XXD)
+		die(2, "-g/--group applies to --xxd only");
+	if (o->name && f->mode != MODE_INCLUDE)
+		die(2, "--name applies to --include only");
+	if (o->no_squeeze && f->mode != MODE_CANONICAL)
+		die(2, "-v/--no-squeezing applies to the canonical format only");
+	if (o->count && !o->watch)
+		die(2, "--count goes with --watch");
+	if (o->watch && f->mode != MODE_CANONICAL && f->mode != MODE_XXD)
+		die(2, "--watch shows changed lines of the canonical or --xxd format only");
+
+	f->cols = f->mode == MODE_PLAIN ? 30 : f->mode == MODE_INCLUDE ? 12 : 16;
+	if (o->cols)
+		f->cols = (unsigned int)parse_count("-c/--cols", o->cols, 1, MAX_COLS);
+	f->group = 2;
+	if (o->group)
+		f->group = (unsigned int)parse_count("-g/--group", o->group, 0, MAX_COLS);
+	f->squeeze = !o->no_squeeze;
+}
+
+/* xxd's rule: non-alphanumerics become '_', a leading digit gets "__". */
+static char *c_name(const char *s)
+{
+	size_t n = strlen(s);
+	char *v = malloc(n + 3), *d = v;
+
+	if (!v)
+		die(1, "out of memory");
+	if (isdigit((unsigned char)*s)) {
+		*d++ = '_';
+		*d++ = '_';
+	}
+	for (; *s; s++)
+		*d++ = isalnum((unsigned char)*s) && !((unsigned char)*s & 0x80) ? *s : '_';
+	*d = 0;
+	return v;
+}
+
+static bool want_color(int setting)
+{
+	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	if (setting != COLOR_AUTO)
+		return setting == COLOR_ALWAYS;
+	return isatty(1) && !(nc && *nc) && !(term && !strcmp(term, "dumb"));
+}
+
+int main(int argc, char **argv)
+{
+	struct opts opt;
+	struct src s;
+	struct out o;
+	struct stat st;
+	const char *simd = getenv("MAPPER_DUMP_SIMD");
+	uint64_t len;
+
+	parse_args(&opt, argc, argv);
+	check_args(&opt);
+	fmt_select_cpu(!(simd && !strcmp(simd, "0")));
+	if (opt.list)
+		return do_list(opt.json);
+	if (opt.info)
+		return do_info(opt.path, opt.json);
+
+	src_open(&s, opt.path);
+	if (opt.watch && s.stream)
+		die(2, "%s: --watch re-reads its input, so it needs a mapper device or "
+		    "a regular file, not a stream", s.path);
+	if (opt.fmt.mode == MODE_INCLUDE)
+		opt.fmt.name = opt.name ? c_name(opt.name) :
+			       strcmp(opt.path, "-") ? c_name(opt.path) : NULL;
+	opt.fmt.offset = opt.skip;
+
+	out_init(&o, 1);
+	/* A pipe's default 64 KiB caps throughput; 1 MiB lets big writes through. */
+	if (!fstat(1, &st) && S_ISFIFO(st.st_mode))
+		fcntl(1, F_SETPIPE_SZ, 1 << 20);
+
+	if (s.stream) {
+		fmt_begin(&opt.fmt, &o);
+		dump_stream(&s, &opt, &opt.fmt, &o);
+		return 0;
+	}
+	check_range(&opt, s.path, s.size);
+	len = opt.has_len ? opt.len : s.size - opt.skip;
+	if (opt.watch) {
+		if (len > WATCH_MAX)
+			die(2, "%s: --watch keeps two copies of the range; limit it to "
+			    "1 GiB with -s/-n", s.path);
+		if (s.mapper)
+			src_map(&s, 0, s.size);
+		do_watch(&s, &opt, &opt.fmt, &o, len, want_color(opt.color));
+		return 0;
+	}
+	src_map(&s, opt.skip, len);
+	fmt_begin(&opt.fmt, &o);
+	dump_mapped(&s, &opt.fmt, &o, opt.skip, len);
+	fmt_end(&opt.fmt, &o);
+	out_flush(&o);
+	return 0;
+}
