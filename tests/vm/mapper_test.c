@@ -1,0 +1,1054 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The in-VM suite: every behaviour of mapper.ko that user space can see, one
+ * test each, named after what it proves. Runs as root inside the test VM with
+ * mapper loaded as "devices=2" (default size, 1 MiB), and leaves it loaded
+ * that way. Output is TAP, from the kernel's kselftest harness.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "mapper.h"
+
+#define MIB		(1024UL * 1024)
+#define DEFAULT_SIZE	MIB		/* the module's default size= */
+#define DEFAULT_PARAMS	"devices=2"
+
+static long page;
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static int open_dev(int n, int flags)
+{
+	char path[32];
+
+	snprintf(path, sizeof(path), "/dev/mapper%d", n);
+	return open(path, flags | O_CLOEXEC);
+}
+
+static int get_info(int fd, struct mapper_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->argsz = sizeof(*info);
+	return ioctl(fd, MAPPER_IOC_INFO, info);
+}
+
+static long sysfs_long(int n, const char *attr)
+{
+	char path[64], text[32] = "";
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/mapper/mapper%d/%s", n, attr);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fgets(text, sizeof(text), f))
+		v = strtol(text, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+static void fill(unsigned char *p, size_t len, unsigned int seed)
+{
+	for (size_t i = 0; i < len; i++)
+		p[i] = (unsigned char)((i * 131 + seed * 7 + (i >> 12)) ^ seed);
+}
+
+static int check(const unsigned char *p, size_t len, unsigned int seed)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i] != (unsigned char)((i * 131 + seed * 7 + (i >> 12)) ^ seed))
+			return 0;
+	return 1;
+}
+
+static const char *module_path(void)
+{
+	const char *p = getenv("MAPPER_KO");
+
+	return p ? p : "/lib/modules/mapper.ko";
+}
+
+/* insmod through finit_module(2): returns 0 or -errno. */
+static int load(const char *params)
+{
+	int fd = open(module_path(), O_RDONLY | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+static int unload(void)
+{
+	return syscall(SYS_delete_module, "mapper", O_NONBLOCK) ? -errno : 0;
+}
+
+static int loaded(void)
+{
+	return access("/sys/module/mapper", F_OK) == 0;
+}
+
+/* Kernel log records appended after kmsg_open(), concatenated. */
+static int kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+static int kmsg_lines_with(int fd, const char *needle, char *last, size_t lastsz)
+{
+	char rec[1024];
+	int count = 0;
+	ssize_t n;
+
+	while ((n = read(fd, rec, sizeof(rec) - 1)) > 0) {
+		char *msg;
+
+		rec[n] = '\0';
+		rec[strcspn(rec, "\n")] = '\0';	/* drop the SUBSYSTEM= lines */
+		msg = strchr(rec, ';');
+		if (msg && strstr(msg, needle)) {
+			count++;
+			snprintf(last, lastsz, "%s", msg + 1);
+		}
+	}
+	return count;
+}
+
+static int wait_child(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* ---- the buffer --------------------------------------------------------- */
+
+TEST(buffer_starts_zeroed)
+{
+	for (int n = 0; n < 2; n++) {
+		int fd = open_dev(n, O_RDWR);
+		unsigned char *p, *q;
+
+		ASSERT_LE(0, fd);
+		p = mmap(NULL, DEFAULT_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+		ASSERT_NE(MAP_FAILED, p);
+		q = malloc(DEFAULT_SIZE);
+		ASSERT_NE(NULL, q);
+		memset(q, 0xa5, DEFAULT_SIZE);
+		ASSERT_EQ((ssize_t)DEFAULT_SIZE, pread(fd, q, DEFAULT_SIZE, 0));
+		for (size_t i = 0; i < DEFAULT_SIZE; i++) {
+			ASSERT_EQ(0, p[i]);
+			ASSERT_EQ(0, q[i]);
+		}
+		munmap(p, DEFAULT_SIZE);
+		free(q);
+		close(fd);
+	}
+}
+
+TEST(nodes_and_sysfs_exist)
+{
+	struct stat st;
+
+	for (int n = 0; n < 2; n++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/dev/mapper%d", n);
+		ASSERT_EQ(0, stat(path, &st));
+		ASSERT_TRUE(S_ISCHR(st.st_mode));
+		snprintf(path, sizeof(path), "/sys/class/mapper/mapper%d/dev", n);
+		ASSERT_EQ(0, access(path, R_OK));
+		ASSERT_EQ((long)DEFAULT_SIZE, sysfs_long(n, "size"));
+		ASSERT_EQ(0, sysfs_long(n, "maps"));
+	}
+	ASSERT_NE(0, access("/dev/mapper2", F_OK));
+	/* device-mapper's directory is not ours */
+	ASSERT_NE(0, access("/dev/mapper/mapper0", F_OK));
+}
+
+/* ---- ioctl -------------------------------------------------------------- */
+
+TEST(info_reports_size_page_size_index_and_maps)
+{
+	struct mapper_info info;
+	int fd = open_dev(1, O_RDWR);
+	void *p, *q;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, get_info(fd, &info));
+	EXPECT_EQ(sizeof(info), info.argsz);
+	EXPECT_EQ(MAPPER_INFO_VERSION, info.version);
+	EXPECT_EQ(DEFAULT_SIZE, info.buf_size);
+	EXPECT_EQ(page, info.page_size);
+	EXPECT_EQ(1, info.index);
+	EXPECT_EQ(0, info.maps);
+
+	p = mmap(NULL, page, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	q = mmap(NULL, page, PROT_READ, MAP_PRIVATE, fd, page);
+	ASSERT_NE(MAP_FAILED, q);
+	ASSERT_EQ(0, get_info(fd, &info));
+	EXPECT_EQ(2, info.maps);
+	EXPECT_EQ(2, sysfs_long(1, "maps"));
+	munmap(p, page);
+	munmap(q, page);
+	ASSERT_EQ(0, get_info(fd, &info));
+	EXPECT_EQ(0, info.maps);
+	EXPECT_EQ(0, sysfs_long(1, "maps"));
+	close(fd);
+}
+
+TEST(info_with_old_short_struct_writes_no_further)
+{
+	unsigned char raw[sizeof(struct mapper_info) + 16];
+	struct mapper_info *info = (void *)raw;
+	int fd = open_dev(0, O_RDONLY);
+
+	ASSERT_LE(0, fd);
+	memset(raw, 0xee, sizeof(raw));
+	info->argsz = MAPPER_INFO_SIZE_V1;
+	ASSERT_EQ(0, ioctl(fd, MAPPER_IOC_INFO, raw));
+	EXPECT_EQ(sizeof(struct mapper_info), info->argsz);
+	EXPECT_EQ(DEFAULT_SIZE, info->buf_size);
+	for (size_t i = MAPPER_INFO_SIZE_V1; i < sizeof(raw); i++)
+		ASSERT_EQ(0xee, raw[i]);
+	close(fd);
+}
+
+TEST(info_with_too_small_argsz_is_einval)
+{
+	struct mapper_info info = { .argsz = MAPPER_INFO_SIZE_V1 - 1 };
+	int fd = open_dev(0, O_RDONLY);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(-1, ioctl(fd, MAPPER_IOC_INFO, &info));
+	ASSERT_EQ(EINVAL, errno);
+	close(fd);
+}
+
+TEST(info_with_bad_pointer_is_efault)
+{
+	int fd = open_dev(0, O_RDONLY);
+	struct mapper_info *ro;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(-1, ioctl(fd, MAPPER_IOC_INFO, NULL));
+	ASSERT_EQ(EFAULT, errno);
+	ASSERT_EQ(-1, ioctl(fd, MAPPER_IOC_INFO, (void *)-4096L));
+	ASSERT_EQ(EFAULT, errno);
+	/* a valid argsz that cannot be written back */
+	ro = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	ro->argsz = sizeof(*ro);
+	ASSERT_EQ(0, mprotect(ro, page, PROT_READ));
+	ASSERT_EQ(-1, ioctl(fd, MAPPER_IOC_INFO, ro));
+	ASSERT_EQ(EFAULT, errno);
+	munmap(ro, page);
+	close(fd);
+}
+
+TEST(unknown_ioctl_is_enotty)
+{
+	int fd = open_dev(0, O_RDWR);
+	struct mapper_info info = { .argsz = sizeof(info) };
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(-1, ioctl(fd, _IOWR(MAPPER_IOC_MAGIC, 0x7f, struct mapper_info), &info));
+	ASSERT_EQ(ENOTTY, errno);
+	ASSERT_EQ(-1, ioctl(fd, _IOR(MAPPER_IOC_MAGIC, 0x00, __u32), &info));
+	ASSERT_EQ(ENOTTY, errno);
+	ASSERT_EQ(-1, ioctl(fd, 0xdeadbeef, (void *)1));
+	ASSERT_EQ(ENOTTY, errno);
+	close(fd);
+}
+
+/* ---- read, write, llseek ------------------------------------------------ */
+
+TEST(read_write_use_file_offsets)
+{
+	unsigned char in[3 * 4096], out[3 * 4096];
+	int fd = open_dev(0, O_RDWR);
+
+	ASSERT_LE(0, fd);
+	fill(out, sizeof(out), 1);
+	ASSERT_EQ(100, lseek(fd, 100, SEEK_SET));
+	ASSERT_EQ((ssize_t)sizeof(out), write(fd, out, sizeof(out)));
+	ASSERT_EQ(100 + (off_t)sizeof(out), lseek(fd, 0, SEEK_CUR));
+	ASSERT_EQ((ssize_t)sizeof(in), pread(fd, in, sizeof(in), 100));
+	ASSERT_EQ(0, memcmp(in, out, sizeof(in)));
+	close(fd);
+}
+
+TEST(read_at_or_past_end_returns_zero)
+{
+	char c[16];
+	int fd = open_dev(0, O_RDWR);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, pread(fd, c, sizeof(c), DEFAULT_SIZE));
+	ASSERT_EQ(0, pread(fd, c, sizeof(c), DEFAULT_SIZE + 12345));
+	ASSERT_EQ(4, pread(fd, c, sizeof(c), DEFAULT_SIZE - 4));
+	ASSERT_EQ((off_t)DEFAULT_SIZE, lseek(fd, 0, SEEK_END));
+	ASSERT_EQ(0, read(fd, c, sizeof(c)));
+	close(fd);
+}
+
+TEST(write_crossing_end_is_short_and_at_end_is_enospc)
+{
+	char c[16] = "0123456789abcdef";
+	int fd = open_dev(0, O_RDWR);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(6, pwrite(fd, c, sizeof(c), DEFAULT_SIZE - 6));
+	ASSERT_EQ(-1, pwrite(fd, c, sizeof(c), DEFAULT_SIZE));
+	ASSERT_EQ(ENOSPC, errno);
+	ASSERT_EQ(-1, pwrite(fd, c, sizeof(c), DEFAULT_SIZE + 4096));
+	ASSERT_EQ(ENOSPC, errno);
+	ASSERT_EQ(0, pwrite(fd, c, 0, DEFAULT_SIZE));
+	close(fd);
+}
+
+TEST(readv_writev_scatter_and_gather)
+{
+	char a[10], b[4000], c[200], x[10], y[4000], z[200];
+	struct iovec out[] = { { a, sizeof(a) }, { b, sizeof(b) }, { c, sizeof(c) } };
+	struct iovec in[] = { { x, sizeof(x) }, { y, sizeof(y) }, { z, sizeof(z) } };
+	int fd = open_dev(0, O_RDWR);
+
+	ASSERT_LE(0, fd);
+	fill((void *)a, sizeof(a), 3);
+	fill((void *)b, sizeof(b), 4);
+	fill((void *)c, sizeof(c), 5);
+	ASSERT_EQ(4210, pwritev(fd, out, 3, 4090));
+	ASSERT_EQ(4210, preadv(fd, in, 3, 4090));
+	ASSERT_EQ(0, memcmp(a, x, sizeof(a)));
+	ASSERT_EQ(0, memcmp(b, y, sizeof(b)));
+	ASSERT_EQ(0, memcmp(c, z, sizeof(c)));
+	close(fd);
+}
+
+TEST(read_write_with_bad_pointer_is_efault)
+{
+	int fd = open_dev(0, O_RDWR);
+	char *volatile null = NULL;	/* hidden from the compiler's checks */
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(-1, pread(fd, null, 16, 0));
+	ASSERT_EQ(EFAULT, errno);
+	ASSERT_EQ(-1, pwrite(fd, (void *)-4096L, 16, 0));
+	ASSERT_EQ(EFAULT, errno);
+	close(fd);
+}
+
+TEST(llseek_stays_within_buffer)
+{
+	int fd = open_dev(0, O_RDONLY);
+	off_t sz = DEFAULT_SIZE;
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, lseek(fd, 0, SEEK_SET));
+	EXPECT_EQ(sz, lseek(fd, sz, SEEK_SET));
+	EXPECT_EQ(-1, lseek(fd, sz + 1, SEEK_SET));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, lseek(fd, -1, SEEK_SET));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(10, lseek(fd, 10, SEEK_SET));
+	EXPECT_EQ(15, lseek(fd, 5, SEEK_CUR));
+	EXPECT_EQ(-1, lseek(fd, -16, SEEK_CUR));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(sz, lseek(fd, 0, SEEK_END));
+	EXPECT_EQ(0, lseek(fd, -sz, SEEK_END));
+	EXPECT_EQ(-1, lseek(fd, 1, SEEK_END));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, lseek(fd, 0, SEEK_DATA));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, lseek(fd, 0, 42));
+	EXPECT_EQ(EINVAL, errno);
+	close(fd);
+}
+
+/* ---- mmap --------------------------------------------------------------- */
+
+TEST(shared_mapping_is_coherent_with_read_and_write)
+{
+	unsigned char buf[8192];
+	int fd = open_dev(0, O_RDWR);
+	unsigned char *p;
+
+	ASSERT_LE(0, fd);
+	p = mmap(NULL, DEFAULT_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	fill(p + 5000, sizeof(buf), 7);
+	ASSERT_EQ((ssize_t)sizeof(buf), pread(fd, buf, sizeof(buf), 5000));
+	ASSERT_TRUE(check(buf, sizeof(buf), 7));
+	fill(buf, sizeof(buf), 8);
+	ASSERT_EQ((ssize_t)sizeof(buf), pwrite(fd, buf, sizeof(buf), DEFAULT_SIZE - sizeof(buf)));
+	ASSERT_TRUE(check(p + DEFAULT_SIZE - sizeof(buf), sizeof(buf), 8));
+	munmap(p, DEFAULT_SIZE);
+	close(fd);
+}
+
+TEST(two_processes_share_one_buffer)
+{
+	int fd = open_dev(0, O_RDWR), go[2], done[2];
+	volatile unsigned char *p;
+	pid_t pid;
+	char c;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, pipe(done));
+	p = mmap(NULL, DEFAULT_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	p[3 * page] = 0;
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		/* an independent open and mapping, not the inherited one */
+		int cfd = open_dev(0, O_RDWR);
+		volatile unsigned char *q = mmap(NULL, DEFAULT_SIZE, PROT_READ | PROT_WRITE,
+						 MAP_SHARED, cfd, 0);
+
+		if (cfd < 0 || q == MAP_FAILED)
+			_exit(1);
+		q[3 * page] = 0x5a;
+		if (write(done[1], "x", 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(2);
+		_exit(q[3 * page + 1] == 0xa5 ? 0 : 3);
+	}
+	ASSERT_EQ(1, read(done[0], &c, 1));
+	ASSERT_EQ(0x5a, p[3 * page]);
+	p[3 * page + 1] = 0xa5;
+	ASSERT_EQ(1, write(go[1], "x", 1));
+	ASSERT_EQ(0, wait_child(pid));
+	munmap((void *)p, DEFAULT_SIZE);
+	close(fd);
+}
+
+TEST(private_mapping_is_copy_on_write)
+{
+	int fd = open_dev(0, O_RDWR);
+	unsigned char *shared, *priv, c;
+
+	ASSERT_LE(0, fd);
+	shared = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	priv = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	ASSERT_NE(MAP_FAILED, shared);
+	ASSERT_NE(MAP_FAILED, priv);
+
+	shared[0] = 'S';
+	ASSERT_EQ('S', priv[0]);	/* reads see the buffer */
+	priv[0] = 'P';			/* the write copies the page */
+	ASSERT_EQ('S', shared[0]);
+	ASSERT_EQ(1, pread(fd, &c, 1, 0));
+	ASSERT_EQ('S', c);
+	ASSERT_EQ('P', priv[0]);
+	shared[0] = 'T';		/* the private copy no longer follows */
+	ASSERT_EQ('P', priv[0]);
+	shared[page] = 'U';		/* an untouched page still does */
+	ASSERT_EQ('U', priv[page]);
+	munmap(shared, 4 * page);
+	munmap(priv, 4 * page);
+	close(fd);
+}
+
+TEST(private_mapping_of_read_only_fd_is_writable_copy)
+{
+	int fd = open_dev(0, O_RDONLY);
+	unsigned char *priv, c;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(MAP_FAILED, mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
+	ASSERT_EQ(EACCES, errno);
+	priv = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	ASSERT_NE(MAP_FAILED, priv);
+	ASSERT_EQ(1, pread(fd, &c, 1, 1));
+	priv[1] = c + 1;
+	ASSERT_EQ(1, pread(fd, &c, 1, 1));
+	ASSERT_NE(c, priv[1]);
+	munmap(priv, page);
+	close(fd);
+}
+
+TEST(mmap_offset_selects_starting_page)
+{
+	int fd = open_dev(0, O_RDWR);
+	unsigned char *p, *whole;
+
+	ASSERT_LE(0, fd);
+	whole = mmap(NULL, DEFAULT_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, whole);
+	for (long i = 0; i < (long)(DEFAULT_SIZE / page); i++)
+		whole[i * page] = (unsigned char)i;
+	p = mmap(NULL, 2 * page, PROT_READ, MAP_SHARED, fd, 17 * page);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(17, p[0]);
+	ASSERT_EQ(18, p[page]);
+	munmap(p, 2 * page);
+	/* the very last page */
+	p = mmap(NULL, page, PROT_READ, MAP_SHARED, fd, DEFAULT_SIZE - page);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ((unsigned char)(DEFAULT_SIZE / page - 1), p[0]);
+	munmap(p, page);
+	munmap(whole, DEFAULT_SIZE);
+	close(fd);
+}
+
+TEST(mmap_reaching_past_end_is_einval)
+{
+	int fd = open_dev(0, O_RDWR), kmsg = kmsg_open();
+	char line[512] = "";
+	struct {
+		size_t len;
+		off_t off;
+	} bad[] = {
+		{ DEFAULT_SIZE + page, 0 },		/* longer than the buffer */
+		{ 2 * page, DEFAULT_SIZE - page },	/* starts inside, ends outside */
+		{ page, DEFAULT_SIZE },			/* starts at the end */
+		{ page, (off_t)1 << 50 },		/* far away */
+		{ page, (off_t)1 << 62 },		/* near the largest offset */
+	};
+
+	ASSERT_LE(0, fd);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		errno = 0;
+		EXPECT_EQ(MAP_FAILED, mmap(NULL, bad[i].len, PROT_READ, MAP_SHARED, fd, bad[i].off)) {
+			TH_LOG("case %zu mapped", i);
+		}
+		EXPECT_EQ(EINVAL, errno) {
+			TH_LOG("case %zu: errno %d", i, errno);
+		}
+		EXPECT_EQ(MAP_FAILED, mmap(NULL, bad[i].len, PROT_READ, MAP_PRIVATE, fd, bad[i].off));
+	}
+	/* The refusal is explained in the kernel log. */
+	ASSERT_LE(1, kmsg_lines_with(kmsg, "outside the", line, sizeof(line)));
+	TH_LOG("dmesg: %s", line);
+	ASSERT_EQ(0, sysfs_long(0, "maps"));
+	close(kmsg);
+	close(fd);
+}
+
+TEST(mmap_offset_overflow_is_refused)
+{
+	int fd = open_dev(0, O_RDWR);
+
+	ASSERT_LE(0, fd);
+	/* offset + length wraps around: the mm core refuses it before mapper */
+	ASSERT_EQ(MAP_FAILED, mmap(NULL, 4 * page, PROT_READ, MAP_SHARED, fd, -page));
+	ASSERT_TRUE(errno == EOVERFLOW || errno == EINVAL);
+	ASSERT_EQ(MAP_FAILED, mmap(NULL, 0, PROT_READ, MAP_SHARED, fd, 0));
+	ASSERT_EQ(EINVAL, errno);
+	close(fd);
+}
+
+TEST(mremap_cannot_grow_a_mapping)
+{
+	int fd = open_dev(0, O_RDWR);
+	unsigned char *p, *q;
+
+	ASSERT_LE(0, fd);
+	p = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(MAP_FAILED, mremap(p, 2 * page, 4 * page, 0));
+	ASSERT_EQ(MAP_FAILED, mremap(p, 2 * page, 4 * page, MREMAP_MAYMOVE));
+	ASSERT_EQ(EFAULT, errno);
+	/* moving and shrinking are fine, and the data moves along */
+	p[page] = 0x77;
+	q = mremap(p, 2 * page, 2 * page, MREMAP_MAYMOVE | MREMAP_FIXED,
+		   mmap(NULL, 2 * page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+	ASSERT_NE(MAP_FAILED, q);
+	ASSERT_EQ(0x77, q[page]);
+	ASSERT_EQ(1, sysfs_long(0, "maps"));
+	ASSERT_EQ(q, mremap(q, 2 * page, page, 0));
+	munmap(q, page);
+	ASSERT_EQ(0, sysfs_long(0, "maps"));
+	close(fd);
+}
+
+TEST(prot_exec_is_refused_and_cannot_be_added)
+{
+	int fd = open_dev(0, O_RDWR);
+	void *p;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(MAP_FAILED, mmap(NULL, page, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0));
+	ASSERT_EQ(EPERM, errno);
+	ASSERT_EQ(MAP_FAILED, mmap(NULL, page, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0));
+	ASSERT_EQ(EPERM, errno);
+	p = mmap(NULL, page, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(-1, mprotect(p, page, PROT_READ | PROT_EXEC));
+	ASSERT_EQ(EACCES, errno);
+	munmap(p, page);
+	ASSERT_EQ(0, sysfs_long(0, "maps"));
+	close(fd);
+}
+
+/* The VmFlags line of this mapping in /proc/self/smaps, and its maps line. */
+static int find_mapping(void *addr, char *maps_line, size_t mlen, char *flags, size_t flen)
+{
+	char line[512], start[32];
+	int found = 0;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!f)
+		return 0;
+	snprintf(start, sizeof(start), "%lx-", (unsigned long)addr);
+	while (fgets(line, sizeof(line), f)) {
+		if (!found && !strncmp(line, start, strlen(start))) {
+			found = 1;
+			snprintf(maps_line, mlen, "%s", line);
+		} else if (found && !strncmp(line, "VmFlags:", 8)) {
+			snprintf(flags, flen, "%s", line);
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+TEST(mapping_is_shown_as_device_and_kept_out_of_core_dumps)
+{
+	int fd = open_dev(0, O_RDWR);
+	char maps[512] = "", flags[512] = "";
+	void *p;
+
+	ASSERT_LE(0, fd);
+	p = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, page);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_TRUE(find_mapping(p, maps, sizeof(maps), flags, sizeof(flags)));
+	TH_LOG("%s%s", maps, flags);
+	ASSERT_NE(NULL, strstr(maps, " rw-s 00001000 "));
+	ASSERT_NE(NULL, strstr(maps, "/dev/mapper0"));
+	ASSERT_NE(NULL, strstr(flags, " dd"));	/* VM_DONTDUMP */
+	ASSERT_NE(NULL, strstr(flags, " de"));	/* VM_DONTEXPAND */
+	ASSERT_EQ(NULL, strstr(flags, " ex"));
+	ASSERT_EQ(NULL, strstr(flags, " pf"));	/* page-backed, not PFNMAP */
+	ASSERT_EQ(NULL, strstr(flags, " io"));
+	munmap(p, 2 * page);
+	close(fd);
+}
+
+/* ---- lifetime ----------------------------------------------------------- */
+
+TEST(mapping_stays_valid_after_close)
+{
+	int fd = open_dev(0, O_RDWR);
+	unsigned char *p, c;
+
+	ASSERT_LE(0, fd);
+	p = mmap(NULL, DEFAULT_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, close(fd));
+	fill(p, DEFAULT_SIZE, 11);
+	ASSERT_EQ(1, sysfs_long(0, "maps"));
+	fd = open_dev(0, O_RDONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(1, pread(fd, &c, 1, 12345));
+	ASSERT_EQ(p[12345], c);
+	ASSERT_TRUE(check(p, DEFAULT_SIZE, 11));
+	munmap(p, DEFAULT_SIZE);
+	ASSERT_EQ(0, sysfs_long(0, "maps"));
+	close(fd);
+}
+
+TEST(forked_child_inherits_mapping)
+{
+	int fd = open_dev(0, O_RDWR);
+	volatile unsigned char *p;
+	pid_t pid;
+
+	ASSERT_LE(0, fd);
+	p = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	close(fd);
+	p[0] = 1;
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int ok = p[0] == 1 && sysfs_long(0, "maps") == 2;
+
+		p[page + 5] = 0x42;
+		_exit(ok ? 0 : 1);
+	}
+	ASSERT_EQ(0, wait_child(pid));
+	ASSERT_EQ(0x42, p[page + 5]);
+	ASSERT_EQ(1, sysfs_long(0, "maps"));
+	munmap((void *)p, 2 * page);
+}
+
+TEST(partial_munmap_and_mprotect_split_cleanly)
+{
+	int fd = open_dev(0, O_RDWR);
+	unsigned char *p, c;
+
+	ASSERT_LE(0, fd);
+	p = mmap(NULL, 8 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	close(fd);
+	for (int i = 0; i < 8; i++)
+		p[i * page] = (unsigned char)(0x30 + i);
+	ASSERT_EQ(0, munmap(p + 2 * page, page));		/* [0,1] [3..7] */
+	ASSERT_EQ(2, sysfs_long(0, "maps"));
+	ASSERT_EQ(0, mprotect(p + 5 * page, page, PROT_READ));	/* [0,1] [3,4] [5] [6,7] */
+	ASSERT_EQ(4, sysfs_long(0, "maps"));
+	for (int i = 0; i < 8; i++)
+		if (i != 2)
+			ASSERT_EQ(0x30 + i, p[i * page]);
+	p[7 * page] = 0x99;
+	ASSERT_EQ(0, munmap(p, 2 * page));
+	ASSERT_EQ(0, munmap(p + 3 * page, 5 * page));
+	ASSERT_EQ(0, sysfs_long(0, "maps"));
+	fd = open_dev(0, O_RDONLY);
+	ASSERT_EQ(1, pread(fd, &c, 1, 7 * page));
+	ASSERT_EQ(0x99, c);
+	close(fd);
+}
+
+/* ---- page-backed: get_user_pages() works -------------------------------- */
+
+TEST(process_vm_readv_and_writev_reach_the_buffer)
+{
+	int fd = open_dev(0, O_RDWR), sync[2];
+	unsigned char *p, out[64], in[64];
+	pid_t pid;
+	char c;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, pipe(sync));
+	p = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	fill(p + page, sizeof(out), 21);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		(void)!read(sync[0], &c, 1);	/* the parent works on our memory */
+		_exit(0);
+	}
+	struct iovec local = { in, sizeof(in) }, remote = { p + page, sizeof(in) };
+
+	ASSERT_EQ((ssize_t)sizeof(in), process_vm_readv(pid, &local, 1, &remote, 1, 0));
+	ASSERT_TRUE(check(in, sizeof(in), 21));
+	fill(out, sizeof(out), 22);
+	local.iov_base = out;
+	remote.iov_base = p + 2 * page;
+	ASSERT_EQ((ssize_t)sizeof(out), process_vm_writev(pid, &local, 1, &remote, 1, 0));
+	ASSERT_TRUE(check(p + 2 * page, sizeof(out), 22));
+	ASSERT_EQ(1, write(sync[1], "x", 1));
+	ASSERT_EQ(0, wait_child(pid));
+	munmap(p, 4 * page);
+	close(fd);
+}
+
+TEST(ptrace_peeks_and_pokes_the_buffer)
+{
+	int fd = open_dev(0, O_RDWR);
+	long *p, word;
+	pid_t pid;
+
+	ASSERT_LE(0, fd);
+	p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	p[3] = 0x1122334455667788L;
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+		raise(SIGSTOP);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
+	errno = 0;
+	word = ptrace(PTRACE_PEEKDATA, pid, &p[3], NULL);
+	ASSERT_EQ(0, errno);
+	ASSERT_EQ(0x1122334455667788L, word);
+	ASSERT_EQ(0, ptrace(PTRACE_POKEDATA, pid, &p[4], (void *)0x0abcdefL));
+	ASSERT_EQ(0x0abcdefL, p[4]);	/* the child's page is ours */
+	ASSERT_EQ(0, ptrace(PTRACE_CONT, pid, NULL, NULL));
+	ASSERT_EQ(0, wait_child(pid));
+	munmap(p, page);
+	close(fd);
+}
+
+TEST(vmsplice_pins_the_buffer_pages_zero_copy)
+{
+	int fd = open_dev(0, O_RDWR), pfd[2];
+	unsigned char *p, out[256];
+	struct iovec iov;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, pipe(pfd));
+	p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	fill(p, sizeof(out), 31);
+	iov.iov_base = p;
+	iov.iov_len = sizeof(out);
+	ASSERT_EQ((ssize_t)sizeof(out), vmsplice(pfd[1], &iov, 1, 0));
+	/* the pipe holds the buffer's page itself, so later writes show */
+	fill(p, sizeof(out), 32);
+	munmap(p, page);
+	close(fd);
+	ASSERT_EQ((ssize_t)sizeof(out), read(pfd[0], out, sizeof(out)));
+	ASSERT_TRUE(check(out, sizeof(out), 32));
+	close(pfd[0]);
+	close(pfd[1]);
+}
+
+TEST(o_direct_io_into_and_out_of_a_mapping)
+{
+	int fd = open_dev(0, O_RDWR), blk;
+	unsigned char *p, *tmp;
+	const size_t len = 16 * 4096;
+
+	ASSERT_LE(0, fd);
+	blk = open("/dev/ram0", O_RDWR | O_DIRECT);
+	if (blk < 0)
+		SKIP(return, "no /dev/ram0 (brd) in this VM for O_DIRECT");
+	p = mmap(NULL, 2 * len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, posix_memalign((void **)&tmp, 4096, len));
+	fill(p, len, 41);
+	ASSERT_EQ((ssize_t)len, pwrite(blk, p, len, 0));	/* out of the mapping */
+	ASSERT_EQ((ssize_t)len, pread(blk, tmp, len, 0));
+	ASSERT_TRUE(check(tmp, len, 41));
+	fill(tmp, len, 42);
+	ASSERT_EQ((ssize_t)len, pwrite(blk, tmp, len, len));
+	ASSERT_EQ((ssize_t)len, pread(blk, p + len, len, len));	/* into it */
+	munmap(p, 2 * len);
+	memset(tmp, 0, len);
+	ASSERT_EQ((ssize_t)len, pread(fd, tmp, len, len));
+	ASSERT_TRUE(check(tmp, len, 42));
+	free(tmp);
+	close(blk);
+	close(fd);
+}
+
+/* ---- concurrency -------------------------------------------------------- */
+
+#define STRESS_WORKERS	8	/* 6 threads here, 2 in child processes */
+#define STRESS_ROUNDS	150
+
+struct worker {
+	int slot;
+	int failed;
+};
+
+/*
+ * A worker owns one slice of mapper0 and churns opens, mappings of random
+ * windows (shared and private), reads, writes and closes in random order,
+ * checking that every view agrees on its slice. Any lost or misdirected byte
+ * fails; any kernel splat ends the VM.
+ */
+static void *stress_worker(void *arg)
+{
+	struct worker *w = arg;
+	size_t slice = DEFAULT_SIZE / STRESS_WORKERS;
+	off_t base = (off_t)w->slot * slice;
+	unsigned int rnd = 1234u + w->slot;
+	unsigned char *tmp = malloc(slice);
+
+	for (int round = 0; round < STRESS_ROUNDS && !w->failed && tmp; round++) {
+		int fd = open_dev(0, O_RDWR);
+		int priv_fd = open_dev(1, O_RDWR);
+		unsigned int seed = rand_r(&rnd);
+		unsigned char *p, *q;
+		struct mapper_info info;
+
+		if (fd < 0 || priv_fd < 0) {
+			w->failed = 1;
+			break;
+		}
+		p = mmap(NULL, slice, PROT_READ | PROT_WRITE, MAP_SHARED, fd, base);
+		q = mmap(NULL, DEFAULT_SIZE, PROT_READ | PROT_WRITE,
+			 rand_r(&rnd) % 2 ? MAP_PRIVATE : MAP_SHARED, priv_fd, 0);
+		if (p == MAP_FAILED || q == MAP_FAILED || get_info(fd, &info)) {
+			w->failed = 2;
+			break;
+		}
+		if (rand_r(&rnd) % 2)
+			close(fd), fd = open_dev(0, O_RDWR);
+		if (round % 2) {
+			fill(p, slice, seed);
+			if (pread(fd, tmp, slice, base) != (ssize_t)slice || !check(tmp, slice, seed))
+				w->failed = 3;
+		} else {
+			fill(tmp, slice, seed);
+			if (pwrite(fd, tmp, slice, base) != (ssize_t)slice || !check(p, slice, seed))
+				w->failed = 4;
+		}
+		q[rand_r(&rnd) % DEFAULT_SIZE] ^= 1;	/* mapper1: noise only */
+		munmap(q, DEFAULT_SIZE);
+		munmap(p, slice);
+		close(fd);
+		close(priv_fd);
+	}
+	free(tmp);
+	return NULL;
+}
+
+TEST(threads_and_processes_churn_concurrently)
+{
+	pthread_t tid[STRESS_WORKERS];
+	struct worker w[STRESS_WORKERS];
+	pid_t pid[2];
+
+	for (int i = 0; i < 2; i++) {
+		pid[i] = fork();
+		ASSERT_LE(0, pid[i]);
+		if (pid[i] == 0) {
+			struct worker me = { .slot = STRESS_WORKERS - 1 - i };
+
+			stress_worker(&me);
+			_exit(me.failed);
+		}
+	}
+	for (int i = 0; i < STRESS_WORKERS - 2; i++) {
+		w[i] = (struct worker){ .slot = i };
+		ASSERT_EQ(0, pthread_create(&tid[i], NULL, stress_worker, &w[i]));
+	}
+	for (int i = 0; i < STRESS_WORKERS - 2; i++) {
+		pthread_join(tid[i], NULL);
+		EXPECT_EQ(0, w[i].failed) {
+			TH_LOG("thread %d failed at check %d", i, w[i].failed);
+		}
+	}
+	for (int i = 0; i < 2; i++)
+		EXPECT_EQ(0, wait_child(pid[i]));
+	ASSERT_EQ(0, sysfs_long(0, "maps"));
+	ASSERT_EQ(0, sysfs_long(1, "maps"));
+}
+
+/* ---- module lifetime and parameters ------------------------------------- */
+
+TEST(rmmod_is_refused_while_open)
+{
+	int fd = open_dev(0, O_RDONLY);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(-EWOULDBLOCK, unload());
+	ASSERT_TRUE(loaded());
+	close(fd);
+}
+
+TEST(rmmod_is_refused_while_mapped_and_succeeds_after)
+{
+	int fd = open_dev(0, O_RDWR);
+	unsigned char *p;
+
+	ASSERT_LE(0, fd);
+	p = mmap(NULL, DEFAULT_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	close(fd);
+	fill(p, DEFAULT_SIZE, 51);
+	ASSERT_EQ(-EWOULDBLOCK, unload());
+	ASSERT_TRUE(loaded());
+	ASSERT_TRUE(check(p, DEFAULT_SIZE, 51));	/* untouched by the attempt */
+	munmap(p, DEFAULT_SIZE);
+
+	ASSERT_EQ(0, unload());
+	ASSERT_FALSE(loaded());
+	ASSERT_NE(0, access("/dev/mapper0", F_OK));
+	ASSERT_NE(0, access("/sys/class/mapper", F_OK));
+
+	/* a new load gives fresh, zeroed buffers */
+	ASSERT_EQ(0, load(DEFAULT_PARAMS));
+	fd = open_dev(0, O_RDWR);
+	ASSERT_LE(0, fd);
+	p = mmap(NULL, DEFAULT_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	for (size_t i = 0; i < DEFAULT_SIZE; i++)
+		ASSERT_EQ(0, p[i]);
+	munmap(p, DEFAULT_SIZE);
+	close(fd);
+}
+
+TEST(size_parameter_takes_suffixes_and_rounds_up_to_pages)
+{
+	struct {
+		const char *params;
+		long size;
+		int devices;
+	} good[] = {
+		{ "size=5000", 8192, 1 },
+		{ "size=2K devices=3", 4096, 3 },
+		{ "size=0x3000", 0x3000, 1 },
+		{ "size=3m", 3 * MIB, 1 },
+		{ "size=1", 4096, 1 },
+	};
+
+	ASSERT_EQ(0, unload());
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		ASSERT_EQ(0, load(good[i].params)) {
+			TH_LOG("%s", good[i].params);
+		}
+		for (int n = 0; n < good[i].devices; n++)
+			EXPECT_EQ(good[i].size, sysfs_long(n, "size"));
+		EXPECT_NE(0, access("/sys/class/mapper/mapper3", F_OK));
+		ASSERT_EQ(0, unload());
+	}
+	ASSERT_EQ(0, load(DEFAULT_PARAMS));
+}
+
+TEST(bad_parameters_fail_cleanly_with_one_log_line)
+{
+	const char *bad[] = {
+		"size=0", "size=abc", "size=1K2", "size=-1", "size=",
+		"size=99999999999999999999", "size=17179869184G", "size=100G",
+		"devices=0", "devices=257", "devices=x", "devices=-1",
+		"devices=256 size=64M",
+	};
+	int kmsg = kmsg_open();
+
+	ASSERT_EQ(0, unload());
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char line[512] = "";
+
+		EXPECT_EQ(-EINVAL, load(bad[i])) {
+			TH_LOG("%s was accepted", bad[i]);
+		}
+		EXPECT_FALSE(loaded());
+		EXPECT_NE(0, access("/sys/class/mapper", F_OK));
+		EXPECT_NE(0, access("/dev/mapper0", F_OK));
+		EXPECT_EQ(1, kmsg_lines_with(kmsg, "mapper", line, sizeof(line))) {
+			TH_LOG("%s: expected one log line, last: %s", bad[i], line);
+		}
+		TH_LOG("%-28s -> %s", bad[i], line);
+		if (loaded())
+			unload();
+	}
+	close(kmsg);
+	ASSERT_EQ(0, load(DEFAULT_PARAMS));
+}
+
+int main(int argc, char **argv)
+{
+	page = sysconf(_SC_PAGESIZE);
+	return test_harness_run(argc, argv);
+}
