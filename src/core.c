@@ -51,7 +51,6 @@ static int mapper_size_set(const char *val, const struct kernel_param *kp)
 	unsigned int shift = 0;
 	unsigned long long v;
 	size_t len;
-	int ret;
 
 	len = strscpy(num, val, sizeof(num)) < 0 ? 0 : strlen(num);
 	if (len && num[len - 1] == '\n')
@@ -71,11 +70,9 @@ static int mapper_size_set(const char *val, const struct kernel_param *kp)
 	}
 	if (shift)
 		num[--len] = '\0';
-	ret = kstrtoull(num, 0, &v);
-	if (ret)
-		return ret;
-	if (v > (ULLONG_MAX >> shift))
-		return -ERANGE;
+	/* EINVAL for overflow too: one answer for every unusable value. */
+	if (kstrtoull(num, 0, &v) || v > (ULLONG_MAX >> shift))
+		return -EINVAL;
 	*(unsigned long long *)kp->arg = v << shift;
 	return 0;
 }
