@@ -2,7 +2,7 @@
 # Install on the build host what packaging and its tests need, when missing.
 # (Build tools only: every test installs mapper into throw-away roots.)
 set -eu
-need="bash-completion debhelper dh-dkms dpkg-dev fakeroot lintian rpm rpmlint mmdebstrap
+need="bash-completion debhelper dh-dkms libjson-c-dev dpkg-dev fakeroot lintian rpm rpmlint mmdebstrap
       qemu-system-x86 e2fsprogs zstd man-db git"
 missing=
 for p in $need; do

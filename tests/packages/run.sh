@@ -1,0 +1,309 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check-packages: build the packages, lint them, and install, boot,
+# update, remove and purge them as users do, in throw-away roots under
+# $CACHE/packages. The host's own package database is never touched.
+#
+#   1 build + lint      make deb, make rpm; lintian, rpmlint
+#   2 apt install       clean bookworm root + local apt repo: apt-get install
+#                       mapper-dkms mapper-utils; dkms status: installed
+#   3 kernel update     another linux-headers-6.1.0-N-amd64: built by itself
+#   4 boot              the root under QEMU (systemd, udev, its own kernel)
+#   7 missing headers   a kernel image without headers: the user is told the
+#                       package; apt keeps working
+#   5 purge             nothing left behind
+#   6 rpm               rpm --root --nodeps with Debian's real dkms: install,
+#                       upgrade to a rebuilt release, erase
+#
+# Environment: TOP, OUT, CACHE, MAKE (set by mk/packages.mk);
+# PKG_KEEP=1 keeps the root and image of the last run for inspection;
+# PKG_PREBUILT=1 tests the packages already in $OUT/deb and $OUT/rpm*.
+set -u
+
+TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+OUT=${OUT:-$TOP/build}
+CACHE=${CACHE:-$HOME/.cache/mapper}
+MAKE=${MAKE:-make}
+HERE=$TOP/tests/packages
+WORK=$CACHE/packages
+ROOT=$WORK/root
+LOGS=$OUT/packages/logs
+BASE_PKGS="systemd-sysv,udev,kmod,linux-image-amd64,linux-headers-amd64,man-db"
+BASE=$WORK/bookworm-base-$(echo "$BASE_PKGS" | md5sum | cut -c1-8).tar.zst
+VERSION=$(sed -n 's/^#define MAPPER_VERSION "\(.*\)"/\1/p' "$TOP/src/version.h")
+
+mkdir -p "$WORK/apt-archives/partial" "$LOGS"
+rm -f "$LOGS"/*.log
+
+pass=0 fail=0 n=0
+declare -A failed
+
+# run NAME [needs...] -- FUNCTION: one test; its output goes to $LOGS/NAME.log.
+run() {
+	local name=$1 fn=$2 t0 rc
+	shift 2
+	n=$((n + 1))
+	for dep in "$@"; do
+		if [ -n "${failed[$dep]:-}" ]; then
+			echo "not ok $n - $name # needs $dep, which failed"
+			failed[$name]=1 fail=$((fail + 1))
+			return
+		fi
+	done
+	t0=$(date +%s)
+	("$fn") >"$LOGS/$name.log" 2>&1
+	rc=$?
+	if [ $rc = 0 ]; then
+		echo "ok $n - $name ($(($(date +%s) - t0)) s)"
+		pass=$((pass + 1))
+	else
+		echo "not ok $n - $name ($(($(date +%s) - t0)) s); last lines of $LOGS/$name.log:"
+		tail -n 25 "$LOGS/$name.log" | sed 's/^/#   /'
+		failed[$name]=1 fail=$((fail + 1))
+	fi
+}
+
+say() { printf '== %s\n' "$*"; }
+die() { printf 'FAIL: %s\n' "$*"; exit 1; }
+
+# withmounts CMD...: CMD on the host, with /proc, /sys, /dev and the shared
+# apt download cache mounted in $ROOT, in a private mount namespace (gone
+# when CMD ends).
+withmounts() {
+	unshare --mount --fork sh -c '
+		r=$1 cache=$2; shift 2
+		mount -t proc proc "$r/proc" && mount -t sysfs sys "$r/sys" &&
+		mount --rbind /dev "$r/dev" &&
+		mount --bind "$cache" "$r/var/cache/apt/archives" || exit 1
+		cp /etc/resolv.conf "$r/etc/resolv.conf" 2>/dev/null
+		exec "$@"' sh "$ROOT" "$WORK/apt-archives" "$@"
+}
+inroot() { withmounts chroot "$ROOT" env DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 "$@"; }
+apt_in() { inroot apt-get -y -q -o Dpkg::Use-Pty=0 "$@"; }
+
+# --- 0 version -------------------------------------------------------------
+t_version() { sh "$HERE/check-version.sh" "$TOP"; }
+
+# --- 1 build and lint --------------------------------------------------------
+t_build() {
+	if [ "${PKG_PREBUILT:-}" != 1 ]; then
+		$MAKE -C "$TOP" deb || die "make deb"
+		$MAKE -C "$TOP" rpm || die "make rpm"
+		# The rebuilt higher release that test 6 upgrades to.
+		$MAKE -C "$TOP" rpm RPM_RELEASE=2 RPM_OUT="$OUT/rpm-upgrade" || die "make rpm RPM_RELEASE=2"
+	fi
+	ls "$OUT"/deb/mapper-dkms_*.deb "$OUT"/deb/mapper-utils_*.deb "$OUT"/deb/mapper-dev_*.deb \
+		"$OUT"/rpm/mapper-dkms-*.noarch.rpm "$OUT"/rpm/mapper-utils-*.rpm \
+		"$OUT"/rpm-upgrade/mapper-dkms-*-2.noarch.rpm || die "packages missing"
+	say "lintian (errors and warnings fail; overrides need a written reason)"
+	# lintian refuses nothing as root but says so; run it as nobody.
+	chmod -R a+rX "$OUT/deb"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME=/tmp \
+		lintian --fail-on error,warning --pedantic --display-info "$OUT"/deb/*.changes ||
+		die "lintian"
+	say "rpmlint (errors fail; see tests/packages/rpmlint.toml)"
+	rpmlint -c "$HERE/rpmlint.toml" "$OUT"/rpm/*.rpm "$TOP/rpm/mapper.spec" | tee "$LOGS/rpmlint.out"
+	grep -q ' 0 errors,' "$LOGS/rpmlint.out" || die "rpmlint errors"
+}
+
+# --- 2 clean root, apt-get install by name ------------------------------------
+kver_base() { ls "$ROOT/lib/modules" | sort -V | head -n 1; }
+
+t_apt_install() {
+	if [ ! -s "$BASE" ]; then
+		say "creating $BASE (cached for later runs)"
+		printf '%s\n' \
+			"deb http://deb.debian.org/debian bookworm main" \
+			"deb http://deb.debian.org/debian bookworm-updates main" \
+			"deb http://deb.debian.org/debian-security bookworm-security main" \
+			>"$WORK/sources.list"
+		mmdebstrap --variant=minbase --include="$BASE_PKGS" bookworm \
+			"$BASE.tmp.tar.zst" "$WORK/sources.list" || die "mmdebstrap"
+		mv "$BASE.tmp.tar.zst" "$BASE"
+	fi
+	rm -rf "$ROOT" && mkdir -p "$ROOT"
+	tar -C "$ROOT" --zstd -xf "$BASE" || die "extract base"
+	mkdir -p "$ROOT/srv/mapper-repo"
+	cp "$OUT"/deb/*.deb "$ROOT/srv/mapper-repo/"
+	(cd "$ROOT/srv/mapper-repo" && dpkg-scanpackages --multiversion . >Packages) || die "dpkg-scanpackages"
+	echo "deb [trusted=yes] file:/srv/mapper-repo ./" >"$ROOT/etc/apt/sources.list.d/mapper.list"
+	apt_in update || die "apt-get update"
+	say "apt-get install mapper-dkms mapper-utils mapper-dev"
+	apt_in install mapper-dkms mapper-utils mapper-dev || die "apt-get install"
+	k=$(kver_base)
+	inroot dkms status
+	inroot dkms status -m mapper -v "$VERSION" -k "$k" | grep -q ': installed' ||
+		die "dkms status: mapper not installed for $k"
+	mv=$(inroot modinfo -F version -k "$k" mapper)
+	echo "modinfo -k $k mapper: version $mv"
+	[ "$mv" = "$VERSION" ] || die "modinfo version '$mv' != src/version.h '$VERSION'"
+	dv=$(inroot mapper-dump --version)
+	echo "mapper-dump --version: $dv"
+	echo "$dv" | grep -qw -- "$VERSION" || die "mapper-dump --version '$dv' lacks $VERSION"
+	inroot getent group mapper || die "group mapper missing"
+}
+
+# --- 3 kernel update ------------------------------------------------------------
+t_kernel_update() {
+	base=$(kver_base)
+	new=$(inroot apt-cache search --names-only '^linux-headers-6\.1\.0-[0-9]+-amd64$' |
+		sed 's/^linux-headers-\([^ ]*\) .*/\1/' | grep -vx "$base" | sort -V | tail -n 1)
+	[ -n "$new" ] || die "no other linux-headers-6.1.0-N-amd64 in the archive"
+	echo "$new" >"$WORK/kver-update"
+	say "apt-get install linux-headers-$new"
+	apt_in install "linux-headers-$new" || die "apt-get install linux-headers-$new"
+	inroot dkms status
+	inroot dkms status -m mapper -v "$VERSION" -k "$new" | grep -q ': installed' ||
+		die "mapper not built for $new"
+	test -e "$ROOT/lib/modules/$new/updates/dkms/mapper.ko" ||
+		ls "$ROOT/lib/modules/$new/updates/dkms/" | grep -q '^mapper\.ko' || die "no mapper.ko for $new"
+}
+
+# --- 4 boot under QEMU --------------------------------------------------------------
+t_boot() {
+	k=$(kver_base)
+	inroot useradd -m -G mapper alice || die useradd
+	inroot useradd -m bob || die useradd
+	cp "$HERE/maptest.c" "$ROOT/tmp/maptest.c"
+	inroot gcc -O2 -Wall -Werror -o /usr/local/bin/maptest /tmp/maptest.c ||
+		die "maptest does not build against the installed <mapper.h>"
+	install -m755 "$HERE/vm-check.sh" "$ROOT/usr/local/bin/pkg-vm-check"
+	cat >"$ROOT/etc/systemd/system/pkg-vm-check.service" <<-'EOF'
+	[Unit]
+	Description=mapper package check
+	After=systemd-modules-load.service systemd-udev-trigger.service systemd-user-sessions.service
+
+	[Service]
+	Type=oneshot
+	ExecStart=/usr/local/bin/pkg-vm-check
+	StandardOutput=journal+console
+
+	[Install]
+	WantedBy=multi-user.target
+	EOF
+	ln -sf /etc/systemd/system/pkg-vm-check.service \
+		"$ROOT/etc/systemd/system/multi-user.target.wants/pkg-vm-check.service"
+	img=$WORK/root.img
+	rm -f "$img"
+	say "mke2fs -d"
+	mke2fs -q -F -t ext4 -L root -d "$ROOT" "$img" 4G || die mke2fs
+	rm -f "$ROOT/etc/systemd/system/multi-user.target.wants/pkg-vm-check.service"
+	accel=tcg
+	if [ -e /sys/module/kvm_intel ] || [ -e /sys/module/kvm_amd ]; then
+		[ -w /dev/kvm ] && accel=kvm
+	fi
+	say "booting $k ($accel)"
+	timeout 600 qemu-system-x86_64 -accel "$accel" -m 1024M -smp 1 -nographic -nodefaults \
+		-no-reboot -serial "file:$LOGS/boot-serial.log" \
+		-drive "file=$img,if=virtio,format=raw" -snapshot \
+		-kernel "$ROOT/boot/vmlinuz-$k" -initrd "$ROOT/boot/initrd.img-$k" \
+		-append "root=/dev/vda rw console=ttyS0 panic=-1 loglevel=4" </dev/null
+	echo "qemu exit: $?"
+	rm -f "$img"
+	tr -d '\r' <"$LOGS/boot-serial.log" | grep 'PKGTEST' | tee "$LOGS/boot-results.log"
+	grep -q 'PKGTEST done' "$LOGS/boot-results.log" || die "the in-VM check did not finish"
+	! grep -q 'PKGTEST FAIL' "$LOGS/boot-results.log" || die "in-VM checks failed"
+}
+
+# --- 7 a kernel without headers ----------------------------------------------------------------
+t_missing_headers() {
+	base=$(kver_base)
+	upd=$(cat "$WORK/kver-update" 2>/dev/null)
+	k=$(inroot apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-amd64$' |
+		sed 's/^linux-image-\([^ ]*\) .*/\1/' | grep -vx -e "$base" -e "${upd:-none}" |
+		sort -V | tail -n 1)
+	[ -n "$k" ] || die "no other linux-image-6.1.0-N-amd64 in the archive"
+	say "apt-get install linux-image-$k (its headers are not installed)"
+	apt_in install --no-install-recommends "linux-image-$k" 2>&1 | tee "$LOGS/missing-headers.out"
+	[ "${PIPESTATUS[0]}" = 0 ] || die "installing a kernel without headers failed"
+	grep -q "apt-get install linux-headers-$k" "$LOGS/missing-headers.out" ||
+		die "the user was not told to install linux-headers-$k"
+	say "apt keeps working"
+	inroot dpkg --audit | tee "$LOGS/audit.out"
+	[ ! -s "$LOGS/audit.out" ] || die "dpkg --audit reports half-installed packages"
+	apt_in check || die "apt-get check"
+	apt_in install --reinstall mapper-utils || die "apt-get install after the kernel"
+	inroot dkms status
+}
+
+# --- 5 purge --------------------------------------------------------------------------
+leftovers() {
+	local r=$ROOT bad=0
+	for p in "$r"/usr/src/mapper-* "$r/var/lib/dkms/mapper" \
+		"$r"/lib/udev/rules.d/*mapper* "$r"/usr/lib/udev/rules.d/*mapper* \
+		"$r"/etc/udev/rules.d/*mapper* "$r/usr/lib/modules-load.d/mapper.conf" \
+		"$r/etc/modules-load.d/mapper.conf" "$r/etc/modprobe.d/mapper.conf" \
+		"$r/usr/lib/sysusers.d/mapper.conf" "$r/etc/kernel/postinst.d/mapper-dkms" \
+		"$r/usr/lib/mapper-dkms" "$r/usr/include/mapper.h" "$r/usr/bin/mapper-dump" \
+		"$r/usr/share/man/man1/mapper-dump.1.gz" "$r/usr/share/man/man4/mapper.4.gz" \
+		"$r/usr/share/bash-completion/completions/mapper-dump"; do
+		if [ -e "$p" ] || [ -L "$p" ]; then
+			echo "left behind: ${p#"$r"}"
+			bad=1
+		fi
+	done
+	ko=$(find "$r/usr/lib/modules" -name 'mapper.ko*' 2>/dev/null)
+	[ -z "$ko" ] || { echo "left behind: $ko"; bad=1; }
+	return $bad
+}
+
+t_purge() {
+	apt_in purge mapper-dkms mapper-utils mapper-dev || die "apt-get purge"
+	inroot dpkg -l | grep -E '^[a-z][a-z] +mapper-' && die "dpkg still lists mapper packages"
+	inroot dkms status
+	leftovers || die "purge left files behind"
+	echo "the system group mapper stays, as Debian leaves system groups after purge:"
+	inroot getent group mapper || true
+}
+
+# --- 6 rpm -------------------------------------------------------------------------
+rpm_root() { withmounts rpm --root "$ROOT" --force-debian "$@"; }
+
+t_rpm() {
+	leftovers || die "root not clean before the rpm test"
+	inroot sh -c 'command -v dkms' || die "no dkms in the root"
+	rpm --root "$ROOT" --initdb || die "rpm --initdb"
+	say "rpm -i (release 1)"
+	rpm_root -i --nodeps "$OUT"/rpm/mapper-dkms-*.noarch.rpm "$OUT"/rpm/mapper-utils-*.x86_64.rpm ||
+		die "rpm -i"
+	inroot dkms status
+	for k in $(ls "$ROOT/lib/modules"); do
+		[ -e "$ROOT/lib/modules/$k/build/include" ] || continue
+		inroot dkms status -m mapper -v "$VERSION" -k "$k" | grep -q ': installed' ||
+			die "rpm: mapper not installed for $k"
+	done
+	inroot getent group mapper || die "rpm: group mapper missing"
+	test -e "$ROOT/usr/lib/udev/rules.d/60-mapper.rules" || die "rpm: no udev rule"
+	say "rpm -U (release 2, same version: the old %preun must not remove the module)"
+	rpm_root -U --nodeps "$OUT"/rpm-upgrade/mapper-dkms-*-2.noarch.rpm \
+		"$OUT"/rpm-upgrade/mapper-utils-*-2.x86_64.rpm || die "rpm -U"
+	rpm_root -q mapper-dkms | grep -q -- "-$VERSION-2\." || die "rpm -U did not upgrade"
+	inroot dkms status
+	k=$(kver_base)
+	inroot dkms status -m mapper -v "$VERSION" -k "$k" | grep -q ': installed' ||
+		die "rpm: mapper not installed after the upgrade"
+	inroot modinfo -k "$k" -F version mapper || die "rpm: no mapper.ko after the upgrade"
+	say "rpm -e"
+	rpm_root -e mapper-dkms mapper-utils || die "rpm -e"
+	inroot dkms status
+	leftovers || die "rpm -e left files behind"
+}
+
+echo "TAP version 13"
+T0=$(date +%s)
+run version t_version
+run build-and-lint t_build
+run apt-install t_apt_install build-and-lint
+run kernel-update t_kernel_update apt-install
+run boot t_boot apt-install
+run missing-headers t_missing_headers apt-install
+run purge t_purge apt-install
+run rpm t_rpm build-and-lint purge
+echo "1..$n"
+if [ "${PKG_KEEP:-}" != 1 ]; then
+	rm -rf "$ROOT" "$WORK/root.img"
+fi
+echo "# check-packages took $(($(date +%s) - T0)) s; logs in $LOGS"
+echo "packages: $pass passed, $fail failed"
+[ "$fail" = 0 ]
