@@ -236,6 +236,7 @@ static inline char *line16_ssse3(char *d, const unsigned char *p)
 			 _mm_or_si128(_mm_shuffle_epi8(c, LD(mask_c, 4)), LD(mask_k, 4)));
 	return d + CANON_BODY;
 }
+
 #endif
 
 /*
@@ -375,7 +376,7 @@ static void include_feed(struct fmt *f, struct out *o, const unsigned char *p, s
 
 /* --- the interface ------------------------------------------------------ */
 
-void fmt_select_cpu(bool allow_simd)
+void fmt_select_cpu(const char *limit)
 {
 	for (int i = 0; i < 256; i++) {
 		hexpair[i][0] = hexdig[i >> 4];
@@ -393,12 +394,14 @@ void fmt_select_cpu(bool allow_simd)
 #ifdef HAVE_X86_SIMD
 	simd_masks_init();
 	__builtin_cpu_init();
-	if (allow_simd && __builtin_cpu_supports("ssse3")) {
+	bool scalar = limit && (!strcmp(limit, "0") || !strcmp(limit, "scalar"));
+
+	if (!scalar && __builtin_cpu_supports("ssse3")) {
 		canon_full = canon_full_ssse3;
 		cpu_path = "ssse3";
 	}
 #else
-	(void)allow_simd;
+	(void)limit;
 #endif
 }
 

@@ -14,8 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DUMP_CHUNK	(128u << 10)	/* input bytes per fmt_feed() at most */
-#define OUT_FLUSH_AT	(1u << 20)	/* flush once this much is buffered */
+#define DUMP_CHUNK	(32u << 10)	/* input bytes per fmt_feed() at most */
+#define OUT_FLUSH_AT	(256u << 10)	/* flush once this much is buffered */
 /* -i with -c 1 is the widest format: 8 output bytes per input byte. */
 #define OUT_CAP		(OUT_FLUSH_AT + 8 * DUMP_CHUNK + 65536)
 #define MAX_COLS	256
@@ -50,8 +50,12 @@ static inline void out_maybe_flush(struct out *o)
 		out_flush(o);
 }
 
-/* Picks the SIMD or the scalar canonical formatter; call once. */
-void fmt_select_cpu(bool allow_simd);
+/*
+ * Picks the SSSE3 canonical formatter where the CPU has it, else the scalar
+ * one; @limit "0" or "scalar" forces the scalar one (for tests).  (An AVX2
+ * two-lines-per-step variant measured slower than SSSE3 on AMD EPYC.)
+ */
+void fmt_select_cpu(const char *limit);
 const char *fmt_cpu_path(void);
 
 /* Bytes per line: each fmt_feed() but the last must be a multiple of it. */

@@ -835,12 +835,11 @@ int main(int argc, char **argv)
 	struct src s;
 	struct out o;
 	struct stat st;
-	const char *simd = getenv("MAPPER_DUMP_SIMD");
 	uint64_t len;
 
 	parse_args(&opt, argc, argv);
 	check_args(&opt);
-	fmt_select_cpu(!(simd && !strcmp(simd, "0")));
+	fmt_select_cpu(getenv("MAPPER_DUMP_SIMD"));
 	if (opt.list)
 		return do_list(opt.json);
 	if (opt.info)
