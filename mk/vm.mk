@@ -24,10 +24,12 @@ vm-module: vm-deps
 	$(MAKE) -C $(OUT)/mod/$(KVER) KDIR=$(KDIR) W=1 2>&1 | tee $(OUT)/mod/$(KVER)/build.log
 	@! grep -E 'warning:|error:' $(OUT)/mod/$(KVER)/build.log
 	@test -f $(OUT)/mod/$(KVER)/mapper.ko
+	@test -f $(OUT)/mod/$(KVER)/samples/mapper_sample.ko
 
 # 6.1's kselftest_harness.h passes arguments TEST() bodies ignore, and its
 # EXPECT_*() compare literals with unsigned fields: both warnings are noise here.
-$(OUT)/vm/mapper_test: $(TOP)/tests/vm/mapper_test.c $(TOP)/src/uapi/mapper.h
+$(OUT)/vm/mapper_test: $(TOP)/tests/vm/mapper_test.c $(TOP)/src/uapi/mapper.h \
+		$(TOP)/src/uapi/mapper_sample.h
 	@mkdir -p $(@D)
 	$(TEST_CC) -static -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare -pthread \
 		-I$$($(TOP)/tests/lib/linux-source)/tools/testing/selftests \
@@ -42,6 +44,7 @@ vm-tests: $(OUT)/vm/mapper_test $(OUT)/vm/mapper-demo $(VM_BINS)
 # VM_ARGS adds kernel command-line options; the debug allocator options are on.
 check-kernel: vm-deps vm-module vm-tests
 	$(TOP)/tests/vm/run --kernel $(VMLINUZ) --ko $(OUT)/mod/$(KVER)/mapper.ko \
+		--extra-ko $(OUT)/mod/$(KVER)/samples/mapper_sample.ko \
 		--moddir $(MODDIR) --out $(OUT)/vm/$(KVER) \
 		$(foreach b,$(OUT)/vm/mapper_test $(OUT)/vm/mapper-demo $(VM_BINS),--bin $(b)) \
 		--append "$(VM_DEBUG_ARGS) $(VM_ARGS)"

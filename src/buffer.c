@@ -15,6 +15,7 @@
 #include <linux/sched.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/vmalloc.h>
 
 #include "internal.h"
 
@@ -58,6 +59,9 @@ struct mapper_buf *mapper_buf_alloc(size_t size)
 		return ERR_PTR(-ENOMEM);
 	kref_init(&buf->ref);
 	atomic_long_set(&buf->maps, 0);
+	atomic64_set(&buf->events, 0);
+	init_waitqueue_head(&buf->wait);
+	mutex_init(&buf->vmap_lock);
 	buf->size = size;
 	buf->nr_pages = size >> PAGE_SHIFT;
 	buf->pages = kvcalloc(buf->nr_pages, sizeof(*buf->pages), GFP_KERNEL);
@@ -100,8 +104,11 @@ static void mapper_buf_release(struct kref *ref)
 	 * Pages still pinned by get_user_pages() (O_DIRECT in flight, say)
 	 * hold references of their own and outlive this put.
 	 */
+	if (buf->vaddr)
+		vunmap(buf->vaddr);
 	mapper_buf_free_pages(buf, buf->nr_pages);
 	kvfree(buf->pages);
+	mutex_destroy(&buf->vmap_lock);
 	kfree(buf);
 }
 

@@ -88,6 +88,12 @@ static dev_t mapper_devt;
 static struct class *mapper_class;
 static struct mapper_dev **mapper_devs;
 
+/* For the in-kernel API; the caller holds a reference on the module. */
+struct mapper_dev *mapper_dev_lookup(unsigned int index)
+{
+	return index < devices ? mapper_devs[index] : NULL;
+}
+
 static void mapper_dev_release(struct device *dev)
 {
 	struct mapper_dev *md = to_mapper_dev(dev);

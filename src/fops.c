@@ -1,10 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * File operations of /dev/mapperN: read/write with file-offset semantics,
- * llseek within the buffer, mmap (mmap.c) and the INFO ioctl.
+ * llseek within the buffer, mmap (mmap.c), the INFO ioctl and poll.
+ *
+ * poll() reports EPOLLPRI while a kernel producer has called mapper_notify()
+ * more often than this open file has acknowledged with MAPPER_IOC_INFO; the
+ * data itself is always readable and writable (EPOLLIN | EPOLLOUT), as for a
+ * regular file.
  */
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
 
@@ -14,17 +21,24 @@
 static int mapper_open(struct inode *inode, struct file *file)
 {
 	struct mapper_dev *md = container_of(inode->i_cdev, struct mapper_dev, cdev);
+	struct mapper_file *mf;
 
+	mf = kzalloc(sizeof(*mf), GFP_KERNEL);
+	if (!mf)
+		return -ENOMEM;
 	get_device(&md->dev);
-	file->private_data = md;
+	mf->md = md;
+	mf->seen = atomic64_read(&md->buf->events);
+	file->private_data = mf;
 	return 0;
 }
 
 static int mapper_release(struct inode *inode, struct file *file)
 {
-	struct mapper_dev *md = file->private_data;
+	struct mapper_file *mf = file->private_data;
 
-	put_device(&md->dev);
+	put_device(&mf->md->dev);
+	kfree(mf);
 	return 0;
 }
 
@@ -54,7 +68,7 @@ static size_t mapper_copy(struct mapper_buf *buf, loff_t pos,
 
 static ssize_t mapper_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
-	struct mapper_dev *md = iocb->ki_filp->private_data;
+	struct mapper_dev *md = mapper_file_dev(iocb->ki_filp);
 	struct mapper_buf *buf = md->buf;
 	size_t want;
 	size_t done;
@@ -72,7 +86,7 @@ static ssize_t mapper_read_iter(struct kiocb *iocb, struct iov_iter *to)
 
 static ssize_t mapper_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
-	struct mapper_dev *md = iocb->ki_filp->private_data;
+	struct mapper_dev *md = mapper_file_dev(iocb->ki_filp);
 	struct mapper_buf *buf = md->buf;
 	size_t want;
 	size_t done;
@@ -93,13 +107,14 @@ static ssize_t mapper_write_iter(struct kiocb *iocb, struct iov_iter *from)
 
 static loff_t mapper_llseek(struct file *file, loff_t offset, int whence)
 {
-	struct mapper_dev *md = file->private_data;
+	struct mapper_dev *md = mapper_file_dev(file);
 
 	return fixed_size_llseek(file, offset, whence, md->buf->size);
 }
 
-static long mapper_ioctl_info(struct mapper_dev *md, void __user *arg)
+static long mapper_ioctl_info(struct mapper_file *mf, void __user *arg)
 {
+	struct mapper_dev *md = mf->md;
 	struct mapper_info info = {
 		.argsz = sizeof(info),
 		.version = MAPPER_INFO_VERSION,
@@ -107,6 +122,8 @@ static long mapper_ioctl_info(struct mapper_dev *md, void __user *arg)
 		.page_size = PAGE_SIZE,
 		.index = md->index,
 		.maps = atomic_long_read(&md->buf->maps),
+		.events = atomic64_read(&md->buf->events),
+		.flags = MAPPER_INFO_F_NOTIFY,
 	};
 	u32 argsz;
 
@@ -117,16 +134,29 @@ static long mapper_ioctl_info(struct mapper_dev *md, void __user *arg)
 	/* Never write past what the caller says it has. */
 	if (copy_to_user(arg, &info, min_t(size_t, argsz, sizeof(info))))
 		return -EFAULT;
+	/* Only a caller that received @events has seen them. */
+	if (argsz >= offsetofend(struct mapper_info, events))
+		WRITE_ONCE(mf->seen, info.events);
 	return 0;
+}
+
+static __poll_t mapper_poll(struct file *file, poll_table *wait)
+{
+	struct mapper_file *mf = file->private_data;
+	struct mapper_buf *buf = mf->md->buf;
+	__poll_t mask = EPOLLIN | EPOLLRDNORM | EPOLLOUT | EPOLLWRNORM;
+
+	poll_wait(file, &buf->wait, wait);
+	if (atomic64_read(&buf->events) != READ_ONCE(mf->seen))
+		mask |= EPOLLPRI;
+	return mask;
 }
 
 static long mapper_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
-	struct mapper_dev *md = file->private_data;
-
 	switch (cmd) {
 	case MAPPER_IOC_INFO:
-		return mapper_ioctl_info(md, (void __user *)arg);
+		return mapper_ioctl_info(file->private_data, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
@@ -140,6 +170,7 @@ const struct file_operations mapper_fops = {
 	.write_iter = mapper_write_iter,
 	.llseek = mapper_llseek,
 	.mmap = mapper_mmap,
+	.poll = mapper_poll,
 	.unlocked_ioctl = mapper_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };

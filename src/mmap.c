@@ -58,7 +58,7 @@ static const struct vm_operations_struct mapper_vm_ops = {
 
 int mapper_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	struct mapper_dev *md = file->private_data;
+	struct mapper_dev *md = mapper_file_dev(file);
 	struct mapper_buf *buf = md->buf;
 	unsigned long pages = vma_pages(vma);
 

@@ -13,6 +13,7 @@
 #ifndef _UAPI_MAPPER_H
 #define _UAPI_MAPPER_H
 
+#include <linux/const.h>
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
@@ -30,7 +31,9 @@
  * @page_size:	out: the kernel's page size.
  * @index:	out: N of /dev/mapperN.
  * @maps:	out: live mappings (VMAs) of this buffer, in all processes.
- * @events:	out: notifications sent by kernel producers so far.
+ * @events:	out: notifications sent by kernel producers so far. Receiving
+ *		it acknowledges them for this open file: poll() reports
+ *		POLLPRI again only after the next notification.
  * @flags:	out: MAPPER_INFO_F_* capabilities of this device.
  * @reserved:	zero.
  */
@@ -47,6 +50,7 @@ struct mapper_info {
 };
 
 #define MAPPER_INFO_VERSION	1
+#define MAPPER_INFO_F_NOTIFY	_BITULL(0)	/* poll() reports POLLPRI on notify */
 #define MAPPER_INFO_SIZE_V1	32	/* up to and including @maps */
 
 #define MAPPER_IOC_INFO		_IOWR(MAPPER_IOC_MAGIC, 0x00, struct mapper_info)

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
@@ -25,6 +26,7 @@
 
 #include "kselftest_harness.h"
 #include "mapper.h"
+#include "mapper_sample.h"
 
 #define MIB		(1024UL * 1024)
 #define DEFAULT_SIZE	MIB		/* the module's default size= */
@@ -1045,6 +1047,133 @@ TEST(bad_parameters_fail_cleanly_with_one_log_line)
 	}
 	close(kmsg);
 	ASSERT_EQ(0, load(DEFAULT_PARAMS));
+}
+
+/* ---- kernel producers: notification and the in-kernel API --------------- */
+
+TEST(poll_reports_nothing_without_notifications)
+{
+	int fd = open_dev(1, O_RDWR);
+	struct pollfd pfd = { .fd = fd, .events = POLLPRI };
+	struct mapper_info info;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, get_info(fd, &info));
+	ASSERT_TRUE(info.flags & MAPPER_INFO_F_NOTIFY);
+	ASSERT_EQ(0, info.events);
+	ASSERT_EQ(0, poll(&pfd, 1, 100));
+	pfd.events = POLLIN | POLLOUT;	/* the data is always there */
+	ASSERT_EQ(1, poll(&pfd, 1, 0));
+	ASSERT_EQ(POLLIN | POLLOUT, pfd.revents);
+	close(fd);
+}
+
+static const char *sample_path(void)
+{
+	const char *p = getenv("MAPPER_SAMPLE_KO");
+
+	return p ? p : "/lib/modules/mapper_sample.ko";
+}
+
+static int load_sample(const char *params)
+{
+	int fd = open(sample_path(), O_RDONLY | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+/* Copy record @n out of the ring under its sequence counter. */
+static int read_record(struct mapper_sample_header *h, uint64_t n,
+		       struct mapper_sample_record *out)
+{
+	struct mapper_sample_record *rec = &h->ring[n % MAPPER_SAMPLE_SLOTS];
+
+	for (int tries = 0; tries < 1000000; tries++) {
+		uint32_t s = __atomic_load_n(&rec->seq, __ATOMIC_ACQUIRE);
+
+		memcpy(out, (void *)rec, sizeof(*out));
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (!(s & 1) && s == __atomic_load_n(&rec->seq, __ATOMIC_RELAXED))
+			return out->number == n;
+	}
+	return 0;
+}
+
+TEST(sample_producer_records_arrive_in_order_and_untorn)
+{
+	const uint64_t want = 40;
+	struct mapper_sample_header *h;
+	struct mapper_sample_record rec;
+	struct mapper_info info;
+	uint64_t next = 0, wakeups = 0, last_time = 0;
+	struct pollfd pfd;
+	int fd, echoed = 0;
+	char *cmd;
+
+	ASSERT_EQ(0, load_sample("period_ms=5"));
+	fd = open_dev(0, O_RDWR);
+	ASSERT_LE(0, fd);
+	h = mmap(NULL, DEFAULT_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, h);
+	cmd = (char *)h + MAPPER_SAMPLE_CMD_OFF;
+	pfd = (struct pollfd){ .fd = fd, .events = POLLPRI };
+
+	/* A buffer held through the API keeps mapper loaded. */
+	ASSERT_EQ(-EWOULDBLOCK, unload());
+
+	while (next < want || !echoed) {
+		ASSERT_EQ(1, poll(&pfd, 1, 5000)) {
+			TH_LOG("no notification within 5 s after record %llu",
+			       (unsigned long long)next);
+		}
+		ASSERT_EQ(POLLPRI, pfd.revents & POLLPRI);
+		ASSERT_EQ(0, get_info(fd, &info));	/* acknowledges */
+		wakeups++;
+		ASSERT_EQ(MAPPER_SAMPLE_MAGIC, h->magic);
+		uint64_t head = __atomic_load_n(&h->head, __ATOMIC_ACQUIRE);
+
+		ASSERT_LE(next, head);
+		ASSERT_GE(MAPPER_SAMPLE_SLOTS, head - next) {
+			TH_LOG("the reader fell a whole ring behind");
+		}
+		for (; next < head; next++) {
+			char text[32];
+
+			ASSERT_TRUE(read_record(h, next, &rec));
+			ASSERT_EQ(rec.number * 0x9e3779b97f4a7c15ULL ^ rec.time_ns, rec.check);
+			snprintf(text, sizeof(text), "hello from mapper_sample #%llu",
+				 (unsigned long long)next);
+			ASSERT_STREQ(text, rec.text);
+			ASSERT_LE(last_time, rec.time_ns);
+			last_time = rec.time_ns;
+			if (!strcmp(rec.echo, "ping from user space"))
+				echoed = 1;
+		}
+		if (next >= want / 2 && !cmd[0])	/* the kernel reads what we write */
+			strcpy(cmd, "ping from user space");
+	}
+	ASSERT_LE(want, info.events);
+	TH_LOG("%llu records in order, %llu wakeups, %llu notifications",
+	       (unsigned long long)next, (unsigned long long)wakeups,
+	       (unsigned long long)info.events);
+	munmap(h, DEFAULT_SIZE);
+	close(fd);
+
+	ASSERT_EQ(-EWOULDBLOCK, unload());
+	ASSERT_EQ(0, syscall(SYS_delete_module, "mapper_sample", O_NONBLOCK));
+	ASSERT_EQ(0, unload());
+	ASSERT_EQ(0, load(DEFAULT_PARAMS));
+}
+
+TEST(sample_refuses_a_missing_buffer)
+{
+	ASSERT_EQ(-ENODEV, load_sample("index=5"));
+	ASSERT_EQ(-EINVAL, load_sample("period_ms=0"));
 }
 
 int main(int argc, char **argv)

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The in-kernel API (include/linux/mapper.h): other drivers share a
+ * /dev/mapperN buffer with user space through mapper's own mmap code.
+ *
+ * A holder keeps both the buffer (kref) and this module (module reference)
+ * alive: rmmod mapper is refused until every mapper_put().
+ */
+#include <linux/export.h>
+#include <linux/highmem.h>
+#include <linux/module.h>
+#include <linux/vmalloc.h>
+#include <linux/wait.h>
+
+#include <linux/mapper.h>
+
+#include "internal.h"
+
+struct mapper_buf *mapper_get(unsigned int index)
+{
+	struct mapper_dev *md;
+
+	if (!try_module_get(THIS_MODULE))
+		return ERR_PTR(-ENODEV);
+	md = mapper_dev_lookup(index);
+	if (!md) {
+		module_put(THIS_MODULE);
+		return ERR_PTR(-ENODEV);
+	}
+	mapper_buf_get(md->buf);
+	return md->buf;
+}
+EXPORT_SYMBOL_GPL(mapper_get);
+
+void mapper_put(struct mapper_buf *buf)
+{
+	mapper_buf_put(buf);
+	module_put(THIS_MODULE);
+}
+EXPORT_SYMBOL_GPL(mapper_put);
+
+size_t mapper_size(const struct mapper_buf *buf)
+{
+	return buf->size;
+}
+EXPORT_SYMBOL_GPL(mapper_size);
+
+/*
+ * One contiguous kernel alias of the whole buffer, made on first use and kept
+ * until the buffer is freed. NULL if vmalloc space runs out.
+ */
+void *mapper_vaddr(struct mapper_buf *buf)
+{
+	void *vaddr;
+
+	mutex_lock(&buf->vmap_lock);
+	if (!buf->vaddr)
+		buf->vaddr = vmap(buf->pages, buf->nr_pages, VM_MAP, PAGE_KERNEL);
+	vaddr = buf->vaddr;
+	mutex_unlock(&buf->vmap_lock);
+	return vaddr;
+}
+EXPORT_SYMBOL_GPL(mapper_vaddr);
+
+static bool mapper_range_ok(struct mapper_buf *buf, size_t offset, size_t len)
+{
+	return buf->vaddr && offset <= buf->size && len <= buf->size - offset;
+}
+
+/* Before the kernel reads through vaddr what user space wrote. */
+void mapper_begin_cpu_read(struct mapper_buf *buf, size_t offset, size_t len)
+{
+	if (mapper_range_ok(buf, offset, len))
+		invalidate_kernel_vmap_range(buf->vaddr + offset, len);
+}
+EXPORT_SYMBOL_GPL(mapper_begin_cpu_read);
+
+/* After the kernel wrote through vaddr, before user space reads it. */
+void mapper_end_cpu_write(struct mapper_buf *buf, size_t offset, size_t len)
+{
+	if (mapper_range_ok(buf, offset, len))
+		flush_kernel_vmap_range(buf->vaddr + offset, len);
+}
+EXPORT_SYMBOL_GPL(mapper_end_cpu_write);
+
+/* Safe from any context but NMI: wakes every poll() on the device. */
+void mapper_notify(struct mapper_buf *buf)
+{
+	mapper_end_cpu_write(buf, 0, buf->size);
+	atomic64_inc(&buf->events);
+	wake_up_interruptible_all(&buf->wait);
+}
+EXPORT_SYMBOL_GPL(mapper_notify);

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mapper_sample: a kernel producer built on mapper's in-kernel API.
+ *
+ * Every period_ms it writes a record (a sequence number, a timestamp, a
+ * greeting and whatever user space left in the command area) into the ring
+ * of /dev/mapper<index>, then notifies: poll() on the device wakes up with
+ * POLLPRI. The layout and the reader's side of the sequence-counter protocol
+ * are in uapi/mapper_sample.h.
+ *
+ *	# modprobe mapper && insmod mapper_sample.ko period_ms=100
+ *	$ mapper-dump -n 256 /dev/mapper0
+ *
+ * Never loaded automatically: it only shows how a driver uses the API.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/ktime.h>
+#include <linux/module.h>
+#include <linux/string.h>
+#include <linux/workqueue.h>
+
+#include <linux/mapper.h>
+#include "uapi/mapper_sample.h"
+
+static unsigned int index;
+module_param(index, uint, 0444);
+MODULE_PARM_DESC(index, "buffer to write: /dev/mapper<index> (default 0)");
+
+static unsigned int period_ms = 100;
+module_param(period_ms, uint, 0444);
+MODULE_PARM_DESC(period_ms, "milliseconds between records (1-60000, default 100)");
+
+static struct mapper_buf *buf;
+static struct mapper_sample_header *hdr;
+static char *cmd;
+static u64 written;
+static struct delayed_work work;
+
+static void mapper_sample_write(struct work_struct *unused)
+{
+	struct mapper_sample_record *rec = &hdr->ring[written % MAPPER_SAMPLE_SLOTS];
+	u32 seq = READ_ONCE(rec->seq);
+
+	WRITE_ONCE(rec->seq, seq + 1);
+	smp_wmb();		/* odd seq before any field */
+
+	rec->number = written;
+	rec->time_ns = ktime_get_ns();
+	rec->check = rec->number * 0x9e3779b97f4a7c15ULL ^ rec->time_ns;
+	scnprintf(rec->text, sizeof(rec->text), "hello from mapper_sample #%llu",
+		  written);
+	/* User space owns the command area: copy it, trust nothing in it. */
+	mapper_begin_cpu_read(buf, MAPPER_SAMPLE_CMD_OFF, MAPPER_SAMPLE_CMD_LEN);
+	memcpy(rec->echo, cmd, sizeof(rec->echo));
+	rec->echo[sizeof(rec->echo) - 1] = '\0';
+
+	smp_wmb();		/* every field before the even seq */
+	WRITE_ONCE(rec->seq, seq + 2);
+	smp_wmb();		/* the record before head counts it */
+	WRITE_ONCE(hdr->head, ++written);
+
+	mapper_notify(buf);
+	schedule_delayed_work(&work, msecs_to_jiffies(period_ms));
+}
+
+static int __init mapper_sample_init(void)
+{
+	void *base;
+
+	if (!period_ms || period_ms > 60000) {
+		pr_err("period_ms=%u: must be 1 to 60000\n", period_ms);
+		return -EINVAL;
+	}
+	buf = mapper_get(index);
+	if (IS_ERR(buf)) {
+		pr_err("no /dev/mapper%u: load mapper with devices=%u or more\n",
+		       index, index + 1);
+		return PTR_ERR(buf);
+	}
+	if (mapper_size(buf) < MAPPER_SAMPLE_CMD_OFF + MAPPER_SAMPLE_CMD_LEN) {
+		pr_err("/dev/mapper%u has %zu bytes; the sample needs %u\n", index,
+		       mapper_size(buf), MAPPER_SAMPLE_CMD_OFF + MAPPER_SAMPLE_CMD_LEN);
+		mapper_put(buf);
+		return -EINVAL;
+	}
+	base = mapper_vaddr(buf);
+	if (!base) {
+		mapper_put(buf);
+		return -ENOMEM;
+	}
+	hdr = base;
+	cmd = base + MAPPER_SAMPLE_CMD_OFF;
+	memset(hdr, 0, sizeof(*hdr));
+	hdr->slots = MAPPER_SAMPLE_SLOTS;
+	hdr->record_size = sizeof(struct mapper_sample_record);
+	smp_wmb();
+	WRITE_ONCE(hdr->magic, MAPPER_SAMPLE_MAGIC);
+
+	INIT_DELAYED_WORK(&work, mapper_sample_write);
+	schedule_delayed_work(&work, 0);
+	pr_info("writing a record to /dev/mapper%u every %u ms\n", index, period_ms);
+	return 0;
+}
+
+static void __exit mapper_sample_exit(void)
+{
+	cancel_delayed_work_sync(&work);
+	mapper_put(buf);
+}
+
+module_init(mapper_sample_init);
+module_exit(mapper_sample_exit);
+
+MODULE_DESCRIPTION("Sample producer for mapper's in-kernel API");
+MODULE_AUTHOR("The mapper developers");
+MODULE_LICENSE("GPL");
