@@ -108,7 +108,8 @@ t_build() {
 }
 
 # --- 2 clean root, apt-get install by name ------------------------------------
-kver_base() { ls "$ROOT/lib/modules" | sort -V | head -n 1; }
+# The kernel the base root came with (recorded before other kernels arrive).
+kver_base() { cat "$WORK/kver-base"; }
 
 t_apt_install() {
 	if [ ! -s "$BASE" ]; then
@@ -124,6 +125,8 @@ t_apt_install() {
 	fi
 	rm -rf "$ROOT" && mkdir -p "$ROOT"
 	tar -C "$ROOT" --zstd -xf "$BASE" || die "extract base"
+	ls "$ROOT/lib/modules" >"$WORK/kver-base"
+	[ "$(wc -l <"$WORK/kver-base")" = 1 ] || die "the base root should hold one kernel"
 	mkdir -p "$ROOT/srv/mapper-repo"
 	cp "$OUT"/deb/*.deb "$ROOT/srv/mapper-repo/"
 	(cd "$ROOT/srv/mapper-repo" && dpkg-scanpackages --multiversion . >Packages) || die "dpkg-scanpackages"
@@ -184,11 +187,14 @@ t_boot() {
 	EOF
 	ln -sf /etc/systemd/system/pkg-vm-check.service \
 		"$ROOT/etc/systemd/system/multi-user.target.wants/pkg-vm-check.service"
+	# The check writes to ttyS0; a getty there would hang it up mid-way.
+	ln -sf /dev/null "$ROOT/etc/systemd/system/serial-getty@ttyS0.service"
 	img=$WORK/root.img
 	rm -f "$img"
 	say "mke2fs -d"
 	mke2fs -q -F -t ext4 -L root -d "$ROOT" "$img" 4G || die mke2fs
-	rm -f "$ROOT/etc/systemd/system/multi-user.target.wants/pkg-vm-check.service"
+	rm -f "$ROOT/etc/systemd/system/multi-user.target.wants/pkg-vm-check.service" \
+		"$ROOT/etc/systemd/system/serial-getty@ttyS0.service"
 	accel=tcg
 	if [ -e /sys/module/kvm_intel ] || [ -e /sys/module/kvm_amd ]; then
 		[ -w /dev/kvm ] && accel=kvm
