@@ -547,7 +547,8 @@ static size_t scan_indexes(const char *dir, unsigned int **out)
 		v[n++] = (unsigned int)i;
 	}
 	closedir(d);
-	qsort(v, n, sizeof(*v), cmp_uint);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_uint);
 	*out = v;
 	return n;
 }

@@ -1,0 +1,157 @@
+#!/usr/bin/perl
+# SPDX-License-Identifier: GPL-2.0
+#
+# Byte identity with the real hexdump -C (bsdextrautils) and xxd, on edge
+# cases, 500 random files, streams and a sparse file past 4 GiB.  The canonical
+# format is checked on both the SSSE3 and the scalar code.
+use strict;
+use warnings;
+no warnings 'portable';	# offsets past 4 GiB
+use FindBin;
+use lib $FindBin::Bin;
+use DumpTest;
+use Test::More;
+
+my $seed = $ENV{SEED} // 20261121;
+diag("random seed $seed (SEED=$seed to repeat)");
+srand $seed;
+
+my @paths = (['default'], ['scalar', {env => {MAPPER_DUMP_SIMD => '0'}}]);
+
+# Same output and exit status as the reference command.
+sub same {
+	my ($name, $ours, $ref, $opt) = @_;
+	my ($o, $e, $c) = run($DUMP, @$ours, $opt // {});
+	my ($ro, undef, $rc) = run(@$ref, $opt // {});
+	if ($o eq $ro && $c == 0 && $rc == 0 && $e eq '') {
+		pass($name);
+		return 1;
+	}
+	fail($name);
+	diag("mapper-dump @$ours: exit $c, stderr: $e") if $c || $e ne '';
+	diag("  got: " . substr($o, 0, 400) . "\n  expected: " . substr($ro, 0, 400));
+	return 0;
+}
+
+sub canonical {
+	my ($name, $file, @args) = @_;
+	for my $p (@paths) {
+		same("$name: canonical ($p->[0])", [@args, $file],
+		     ['hexdump', '-C', @args, $file], $p->[1]);
+	}
+}
+
+sub all_formats {
+	my ($name, $data) = @_;
+	(my $base = $name) =~ s/\W+/_/g;
+	my $file = "$TMP/$base.bin";
+	spit($file, $data);
+	canonical($name, $file);
+	same("$name: xxd", ['-X', $file], ['xxd', $file]);
+	same("$name: xxd -p", ['-p', $file], ['xxd', '-p', $file]);
+	same("$name: xxd -i", ['-i', "$base.bin"], ['xxd', '-i', "$base.bin"], {dir => $TMP});
+	same("$name: xxd -i stdin", ['-i', '-'], ['xxd', '-i'], {in => $file});
+}
+
+# Sizes around a line and zero-filled or repeated blocks.
+for my $n (0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33) {
+	all_formats("$n random bytes", random_bytes($n));
+}
+all_formats('all 256 byte values', pack('C*', 0 .. 255));
+all_formats('all 256 byte values twice', pack('C*', 0 .. 255, 0 .. 255));
+all_formats('zero run ending the file', "hello, mapper!\n" . "\0" x 80);
+all_formats('run then a partial line', "\0" x 64 . "abcde");
+all_formats('run then an equal partial line', "A" x 48 . "A" x 5);
+all_formats('several runs', "A" x 32 . "B" x 48 . "A" x 16 . "\0" x 64 . "xyz" x 20 . "\0" x 33);
+all_formats('repeats from the first line', "\xff" x 160);
+all_formats('text', join('', map { "line $_ of some text\tand tabs\r\n" } 1 .. 40));
+
+# -v and ranges against the same options of the references.
+my $runs = "$TMP/runs.bin";
+spit($runs, "\0" x 100 . random_bytes(50) . "\x55" x 70);
+canonical('-v', $runs, '-v');
+canonical("-s 3", $runs, '-s', '3');
+canonical("-s 0x20 -n 0x50", $runs, '-s', '0x20', '-n', '0x50');
+canonical("-s 17 -n 100", $runs, '-s', '17', '-n', '100');
+canonical("-s end (offset line only)", $runs, '-s', '220');
+same('xxd -s 5 -l 77', ['-X', '-s', '5', '-n', '77', $runs], ['xxd', '-s', '5', '-l', '77', $runs]);
+same('xxd -p -s 5', ['-p', '-s', '5', $runs], ['xxd', '-p', '-s', '5', $runs]);
+same('xxd -i -s 9 -l 30', ['-i', '-s', '9', '-n', '30', 'runs.bin'],
+     ['xxd', '-i', '-s', '9', '-l', '30', 'runs.bin'], {dir => $TMP});
+for my $cg ([1, 1], [5, 3], [7, 0], [8, 16], [13, 4], [40, 8], [256, 2], [256, 0]) {
+	same("xxd -c $cg->[0] -g $cg->[1]", ['-X', '-c', $cg->[0], '-g', $cg->[1], $runs],
+	     ['xxd', '-c', $cg->[0], '-g', $cg->[1], $runs]);
+}
+same('xxd -i -n name', ['-i', '--name', 'my var', $runs], ['xxd', '-i', '-n', 'my var', $runs]);
+spit("$TMP/9a-b.c", "int x;\n");
+same('xxd -i name with a leading digit', ['-i', '9a-b.c'], ['xxd', '-i', '9a-b.c'], {dir => $TMP});
+
+# Across the 32 KiB chunks: a run spanning chunk edges, from a file and a pipe.
+my $big = "$TMP/chunks.bin";
+spit($big, random_bytes(32768 - 40) . "\0" x 100 . random_bytes(70000) . "\0" x 65536 . "tail");
+canonical('runs across chunks', $big);
+same('runs across chunks, from a pipe', ['-'], ['hexdump', '-C'], {in => $big});
+same('xxd from a pipe', ['-X', '-c', '7', '-'], ['xxd', '-c', '7'], {in => $big});
+same('xxd -p from a pipe', ['-p', '-'], ['xxd', '-p'], {in => $big});
+same('-s and -n on a pipe', ['-s', '40000', '-n', '30000', '-'],
+     ['hexdump', '-C', '-s', '40000', '-n', '30000', $big], {in => $big});
+
+# 500 random files: random, zero, repeated and text segments; random formats.
+my $bad = 0;
+for my $i (1 .. 500) {
+	my $data = '';
+	my $segs = int rand 5;
+	for (0 .. $segs) {
+		my $r = rand;
+		my $n = int rand 120;
+		$data .= $r < 0.4 ? random_bytes($n) : $r < 0.6 ? "\0" x $n :
+			 $r < 0.8 ? chr(int rand 256) x $n : substr("text line 0123456789 " x 10, 0, $n);
+	}
+	my $file = "$TMP/random.bin";
+	spit($file, $data);
+	my @ok;
+	my $p = $paths[$i % 2];
+	push @ok, same("random $i canonical ($p->[0])", [$file], ['hexdump', '-C', $file], $p->[1]);
+	if ($i % 2 == 0) {
+		my ($c, $g) = (1 + int rand 40, int rand 9);
+		push @ok, same("random $i xxd -c $c -g $g", ['-X', '-c', $c, '-g', $g, $file],
+			       ['xxd', '-c', $c, '-g', $g, $file]);
+	}
+	if ($i % 5 == 0) {
+		my $c = 1 + int rand 60;
+		push @ok, same("random $i xxd -p -c $c", ['-p', '-c', $c, $file], ['xxd', '-p', '-c', $c, $file]);
+		push @ok, same("random $i xxd -i -c $c", ['-i', '-c', $c, 'random.bin'],
+			       ['xxd', '-i', '-c', $c, 'random.bin'], {dir => $TMP});
+	}
+	if (grep { !$_ } @ok) {
+		spit("$TMP/../mapper-dump-failed-$i.bin", $data);
+		last if ++$bad >= 5;
+	}
+}
+
+# A sparse file past 4 GiB: 9-digit offsets, a line across the 4 GiB mark.
+my $sparse = "$TMP/sparse.bin";
+{
+	open my $fh, '>:raw', $sparse or die $!;
+	truncate $fh, 0x100001007 or die "truncate: $!";
+	seek $fh, 0xfffffff8, 0;
+	print $fh "across 4 GiB mark";
+	seek $fh, 0x100000800, 0;
+	print $fh random_bytes(100);
+	seek $fh, 0x100001000, 0;
+	print $fh "the end";
+	close $fh;
+}
+canonical('sparse > 4 GiB, last 64 KiB', $sparse, '-s', '0xffff0000');
+canonical('sparse > 4 GiB, -s 4G-24 -n 100', $sparse, '-s', 4 * 2**30 - 24, '-n', '100');
+same('sparse > 4 GiB, xxd', ['-X', '-s', 0xfffff000, $sparse], ['xxd', '-s', 0xfffff000, $sparse]);
+{
+	# The whole file would take hexdump minutes; its head is one line and '*'.
+	my ($o, $e, $c) = run($DUMP, '-n', 64, $sparse);
+	is($o, "00000000  " . "00 " x 8 . " " . "00 " x 8 . " |" . "." x 16 . "|\n*\n00000040\n",
+	   'sparse > 4 GiB, head');
+	my ($t) = run($DUMP, '-s', '4G', '-n', 16, $sparse);
+	like($t, qr/^100000000  /, 'offset 4 GiB has 9 digits');
+}
+
+done_testing();
