@@ -111,6 +111,7 @@ struct opts {
 	long count;
 	enum { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER } color;
 	const char *path;
+	bool path_given;
 };
 
 struct src {
@@ -759,7 +760,8 @@ static void parse_args(struct opts *o, int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		die(2, "one input at a time: got '%s' and '%s'", argv[optind], argv[optind + 1]);
-	o->path = optind < argc ? argv[optind] : DEFAULT_DEVICE;
+	o->path_given = optind < argc;
+	o->path = o->path_given ? argv[optind] : DEFAULT_DEVICE;
 }
 
 /* Combinations that would be silently ignored are refused instead. */
@@ -774,7 +776,7 @@ static void check_args(struct opts *o)
 			 o->has_skip || o->has_len || o->watch))
 		die(2, "--%s shows a device's attributes and takes no dump options",
 		    o->info ? "info" : "list");
-	if (o->list && o->path != NULL && strcmp(o->path, DEFAULT_DEVICE))
+	if (o->list && o->path_given)
 		die(2, "--list takes no DEVICE: it lists them all");
 	if (o->json && dumping)
 		die(2, "--json goes with --info or --list");

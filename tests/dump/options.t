@@ -114,6 +114,7 @@ err('--info --list', ['--info', '--list'], 2, qr/--info and --list: choose one/)
 err('--info with -s', ['--info', '-s', '1'], 2, qr/--info shows a device's attributes and takes no dump options/);
 err('--list with -X', ['--list', '-X'], 2, qr/--list shows a device's attributes/);
 err('--list with a device', ['--list', '/dev/mapper1'], 2, qr/--list takes no DEVICE/);
+err('--list with the default device', ['--list', '/dev/mapper0'], 2, qr/--list takes no DEVICE/);
 err('--watch with -p', ['--watch', '-p', $file], 2, qr/--watch shows changed lines of the canonical or --xxd format only/);
 {
 	my ($o, $e, $c) = run('sh', '-c', 'cat "$1" | "$0" --watch -', $DUMP, $file);
