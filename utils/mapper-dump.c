@@ -55,6 +55,7 @@ static const char usage_text[] =
 #include <signal.h>
 #include <stddef.h>
 #include <stdarg.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -655,6 +656,26 @@ static void pause_for(double secs)
 		;
 }
 
+/*
+ * Between rounds. When the module notifies (MAPPER_INFO_F_NOTIFY), a kernel
+ * producer's mapper_notify() ends the wait at once; changes nobody announces
+ * (writes from user space) still show after the interval.
+ */
+static void wait_round(struct src *s, double secs)
+{
+	struct mapper_info info = { .argsz = sizeof(info) };
+	struct pollfd p = { .fd = s->fd, .events = POLLPRI };
+
+	if (!s->mapper || ioctl(s->fd, MAPPER_IOC_INFO, &info) ||
+	    !(info.flags & MAPPER_INFO_F_NOTIFY)) {
+		pause_for(secs);
+		return;
+	}
+	/* The INFO call above acknowledged what came before this round. */
+	if (poll(&p, 1, (int)(secs * 1000)) > 0)
+		(void)ioctl(s->fd, MAPPER_IOC_INFO, &info);
+}
+
 static void do_watch(struct src *s, const struct opts *opt, struct fmt *f,
 		     struct out *o, uint64_t len, bool color)
 {
@@ -676,7 +697,7 @@ static void do_watch(struct src *s, const struct opts *opt, struct fmt *f,
 	fmt_end(f, o);
 	out_flush(o);
 	for (long round = 2; !opt->count || round <= opt->count; round++) {
-		pause_for(opt->interval);
+		wait_round(s, opt->interval);
 		snapshot(s, cur, opt->skip, len);
 		for (uint64_t i = 0; i < len; i += w) {
 			size_t n = len - i < w ? (size_t)(len - i) : w;
