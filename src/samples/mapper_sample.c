@@ -95,7 +95,7 @@ static int __init mapper_sample_init(void)
 	memset(hdr, 0, sizeof(*hdr));
 	hdr->slots = MAPPER_SAMPLE_SLOTS;
 	hdr->record_size = sizeof(struct mapper_sample_record);
-	smp_wmb();
+	smp_wmb();		/* a reader that sees the magic sees the header */
 	WRITE_ONCE(hdr->magic, MAPPER_SAMPLE_MAGIC);
 
 	INIT_DELAYED_WORK(&work, mapper_sample_write);
