@@ -46,6 +46,6 @@ rpm: packages-deps packages-stage
 	@ls -1 $(RPM_OUT)/*.rpm
 
 check-packages: packages-deps
-	TOP=$(TOP) OUT=$(OUT) CACHE=$(CACHE) MAKE="$(MAKE)" sh $(TOP)/tests/packages/run.sh
+	TOP=$(TOP) OUT=$(OUT) CACHE=$(CACHE) MAKE="$(MAKE)" bash $(TOP)/tests/packages/run.sh
 
 CHECK_TARGETS += check-packages
