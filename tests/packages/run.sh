@@ -79,7 +79,11 @@ withmounts() {
 		cp /etc/resolv.conf "$r/etc/resolv.conf" 2>/dev/null
 		exec "$@"' sh "$ROOT" "$WORK/apt-archives" "$@"
 }
-inroot() { withmounts chroot "$ROOT" env DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 "$@"; }
+# A clean environment, as a user's shell would have: nothing of the calling
+# make (MAKEFLAGS, its jobserver, command-line variables) may reach the DKMS
+# builds in the root.
+CLEAN_ENV="env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive"
+inroot() { withmounts $CLEAN_ENV chroot "$ROOT" "$@"; }
 apt_in() { inroot apt-get -y -q -o Dpkg::Use-Pty=0 "$@"; }
 
 # --- 0 version -------------------------------------------------------------
@@ -133,7 +137,10 @@ t_apt_install() {
 	echo "deb [trusted=yes] file:/srv/mapper-repo ./" >"$ROOT/etc/apt/sources.list.d/mapper.list"
 	apt_in update || die "apt-get update"
 	say "apt-get install mapper-dkms mapper-utils mapper-dev"
-	apt_in install mapper-dkms mapper-utils mapper-dev || die "apt-get install"
+	if ! apt_in install mapper-dkms mapper-utils mapper-dev; then
+		cat "$ROOT"/var/lib/dkms/mapper/*/build/make.log 2>/dev/null
+		die "apt-get install"
+	fi
 	k=$(kver_base)
 	inroot dkms status
 	inroot dkms status -m mapper -v "$VERSION" -k "$k" | grep -q ': installed' ||
@@ -264,7 +271,7 @@ t_purge() {
 }
 
 # --- 6 rpm -------------------------------------------------------------------------
-rpm_root() { withmounts rpm --root "$ROOT" --force-debian "$@"; }
+rpm_root() { withmounts $CLEAN_ENV rpm --root "$ROOT" --force-debian "$@"; }
 
 t_rpm() {
 	leftovers || die "root not clean before the rpm test"
