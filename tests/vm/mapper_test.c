@@ -89,9 +89,9 @@ static const char *module_path(void)
 }
 
 /* insmod through finit_module(2): returns 0 or -errno. */
-static int load(const char *params)
+static int load_ko(const char *path, const char *params)
 {
-	int fd = open(module_path(), O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	int ret;
 
 	if (fd < 0)
@@ -99,6 +99,11 @@ static int load(const char *params)
 	ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
 	close(fd);
 	return ret;
+}
+
+static int load(const char *params)
+{
+	return load_ko(module_path(), params);
 }
 
 static int unload(void)
@@ -1077,14 +1082,7 @@ static const char *sample_path(void)
 
 static int load_sample(const char *params)
 {
-	int fd = open(sample_path(), O_RDONLY | O_CLOEXEC);
-	int ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
-	close(fd);
-	return ret;
+	return load_ko(sample_path(), params);
 }
 
 /* Copy record @n out of the ring under its sequence counter. */
