@@ -31,4 +31,8 @@ else
 	echo "MISMATCH CHANGELOG: missing"
 	bad=1
 fi
+# The manual pages' footers: .TH NAME SECTION DATE "mapper VERSION" ...
+for m in "$top"/man/*.[1-9]; do
+	agree "man/${m##*/}" "$(sed -n 's/^\.TH .*"mapper \([^"]*\)".*/\1/p' "$m")"
+done
 exit $bad

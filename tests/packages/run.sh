@@ -151,6 +151,7 @@ t_apt_install() {
 	dv=$(inroot mapper-dump --version)
 	echo "mapper-dump --version: $dv"
 	echo "$dv" | grep -qw -- "$VERSION" || die "mapper-dump --version '$dv' lacks $VERSION"
+	inroot modinfo -F version -k "$k" mapper_sample || die "the sample producer was not installed"
 	inroot getent group mapper || die "group mapper missing"
 }
 
@@ -248,7 +249,8 @@ leftovers() {
 		"$r"/etc/udev/rules.d/*mapper* "$r/usr/lib/modules-load.d/mapper.conf" \
 		"$r/etc/modules-load.d/mapper.conf" "$r/etc/modprobe.d/mapper.conf" \
 		"$r/usr/lib/sysusers.d/mapper.conf" "$r/etc/kernel/postinst.d/mapper-dkms" \
-		"$r/usr/lib/mapper-dkms" "$r/usr/include/mapper.h" "$r/usr/bin/mapper-dump" \
+		"$r/usr/lib/mapper-dkms" "$r/usr/include/mapper.h" "$r/usr/include/mapper_sample.h" \
+		"$r/usr/bin/mapper-dump" \
 		"$r/usr/share/man/man1/mapper-dump.1.gz" "$r/usr/share/man/man4/mapper.4.gz" \
 		"$r/usr/share/bash-completion/completions/mapper-dump"; do
 		if [ -e "$p" ] || [ -L "$p" ]; then
@@ -256,7 +258,7 @@ leftovers() {
 			bad=1
 		fi
 	done
-	ko=$(find "$r/usr/lib/modules" -name 'mapper.ko*' 2>/dev/null)
+	ko=$(find "$r/usr/lib/modules" -name 'mapper*.ko*' 2>/dev/null)
 	[ -z "$ko" ] || { echo "left behind: $ko"; bad=1; }
 	return $bad
 }

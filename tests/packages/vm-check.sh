@@ -20,6 +20,8 @@ check sysfs 'cat /sys/class/mapper/mapper0/size'
 check group-member-maps-and-writes 'id alice; runuser -u alice -- /usr/local/bin/maptest /dev/mapper0 write'
 check outsider-gets-eacces 'id bob; runuser -u bob -- /usr/local/bin/maptest /dev/mapper0 eacces'
 check mapper-dump-as-member 'runuser -u alice -- mapper-dump -n 64 -s 4096 /dev/mapper0 | grep -q "written through"; runuser -u alice -- mapper-dump --info /dev/mapper0'
+# The sample producer writes records into /dev/mapper0 (see mapper(4)).
+check sample-producer 'modprobe mapper_sample period_ms=10 && sleep 1 && mapper-dump -n 4096 /dev/mapper0 | grep "hello from mappe" && rmmod mapper_sample'
 check man-mapper-dump 'MANWIDTH=80 man -P cat mapper-dump | head -n 12; MANWIDTH=80 man -P cat mapper-dump | grep -q NAME'
 check man-4-mapper 'MANWIDTH=80 man -P cat 4 mapper | head -n 6; MANWIDTH=80 man -P cat 4 mapper | grep -q MAPPER_IOC_INFO'
 check no-kernel-warnings '! dmesg | grep -E "WARNING:|BUG:|Oops|Call Trace"'
