@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The module under a debug kernel: KASAN, KFENCE, DEBUG_PAGEALLOC, DEBUG_VM,
+# lockdep, kmemleak and fault injection, built from Debian's linux-source-6.1
+# by tests/debug/build-kernel (cached; ~N min the first time).
+#
+#   make debug-kernel     build (or find cached) the debug kernel
+#   make check-debug      W=1 module build against it, then in the VM: the
+#                         whole suite + kmemleak, fail-nth fault injection,
+#                         insmod/rmmod cycles, and the stress tool if present
+#
+# Longer runs: make check-debug DEBUG_CYCLES=50 DEBUG_STRESS=1800 DEBUG_SEED=7
+# A scratch copy of the module: make check-debug DEBUG_SRC=/path/to/src
+
+DEBUG_DIR     := $(CACHE)/kernels/6.1-debug
+DEBUG_ENV     := $(DEBUG_DIR)/env
+DEBUG_SRC     ?= $(TOP)/src
+DEBUG_MOD     := $(OUT)/debug/mod
+DEBUG_MEM     ?= 1G
+DEBUG_TIMEOUT ?= 1800
+DEBUG_CYCLES  ?=
+DEBUG_SEED    ?= 1
+# The stress tool's VM mode, when its files are in the tree (mk/stress.mk
+# builds $(OUT)/vm/mapper_stress): two minutes by default.
+DEBUG_STRESS  ?= $(if $(wildcard $(TOP)/tests/vm/stress.sh $(TOP)/mk/stress.mk),120,)
+DEBUG_BINS     = $(OUT)/vm/mapper_test $(OUT)/vm/mapper_fault $(VM_BINS) \
+		 $(if $(DEBUG_STRESS),$(OUT)/vm/mapper_stress)
+
+.PHONY: debug-kernel debug-module check-debug
+
+debug-kernel:
+	MAPPER_CACHE=$(CACHE) $(TOP)/tests/debug/build-kernel
+
+# As vm-module: a copy of the source, as DKMS builds it; W=1, any compiler or
+# modpost warning fails.
+debug-module: debug-kernel
+	@rm -rf $(DEBUG_MOD) && mkdir -p $(DEBUG_MOD)
+	@cp -r $(DEBUG_SRC)/. $(DEBUG_MOD)/
+	@# Objects built for another kernel may have been copied along.
+	@. $(DEBUG_ENV) && $(MAKE) -s -C $(DEBUG_MOD) KDIR=$$KDIR clean >/dev/null
+	. $(DEBUG_ENV) && $(MAKE) -C $(DEBUG_MOD) KDIR=$$KDIR W=1 2>&1 | tee $(DEBUG_MOD)/build.log
+	@! grep -E 'warning:|error:|WARNING:' $(DEBUG_MOD)/build.log
+	@test -f $(DEBUG_MOD)/mapper.ko
+	@test -f $(DEBUG_MOD)/samples/mapper_sample.ko
+
+$(OUT)/vm/mapper_fault: $(TOP)/tests/debug/mapper_fault.c $(TOP)/src/uapi/mapper.h
+	@mkdir -p $(@D)
+	$(TEST_CC) -static -O2 -g -Wall -Wextra -Werror -I$(TOP)/src/uapi -o $@ $<
+
+check-debug: vm-deps debug-module $(DEBUG_BINS)
+	$(TOP)/tests/debug/check --env $(DEBUG_ENV) --ko $(DEBUG_MOD)/mapper.ko \
+		--sample $(DEBUG_MOD)/samples/mapper_sample.ko --out $(OUT)/debug/vm \
+		$(foreach b,$(DEBUG_BINS),--bin $(b)) --mem $(DEBUG_MEM) \
+		--timeout $(DEBUG_TIMEOUT) $(if $(DEBUG_CYCLES),--cycles $(DEBUG_CYCLES)) \
+		$(if $(DEBUG_STRESS),--stress $(DEBUG_STRESS) --seed $(DEBUG_SEED))
+
+CHECK_TARGETS += check-debug

@@ -1,0 +1,458 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mapper_fault: the in-VM helper of `make check-debug` (tests/vm/faults.sh and
+ * tests/vm/cycles.sh), for what busybox sh cannot do.
+ *
+ *   mapper_fault insmod KO [PARAMS]   finit_module(); prints "ok" or the errno
+ *                                     name (EINVAL, ...); exit 0 only on success
+ *   mapper_fault rmmod NAME           delete_module(); same output
+ *   mapper_fault inject OP [KO]       fail-nth over one operation, see below
+ *
+ * inject makes allocation number 1, 2, 3, ... inside OP fail, through
+ * /proc/thread-self/fail-nth (failslab and fail_page_alloc must be set up to
+ * honour it: faults.sh does that), until OP runs with no failure left to
+ * inject. OP is done by this very thread between writing fail-nth and reading
+ * it back, since fail-nth counts per thread. Each attempt must either succeed
+ * or fail with an errno; after each one the kernel log (/dev/kmsg) must have
+ * no new splat, nothing may stay registered after a failed load, and the
+ * buffer's live mapping count must come back to 0 (a reference left behind
+ * on an error path shows there). Prints one TAP line per OP:
+ *
+ *   ok - inject mmap: 37 faults injected, every attempt clean (ENOMEM x30, ok x7)
+ *
+ * and "# injected N" for faults.sh to add up. OPs: load (mapper.ko, KO is its
+ * path; each successful load is unloaded again), load-sample (mapper_sample.ko
+ * with mapper loaded), open, mmap (MAP_SHARED, every page written), private
+ * (MAP_PRIVATE, every page written: copy-on-write), split (mprotect of a
+ * middle page splits the VMA), fork (a child inherits a mapping), read, write,
+ * ioctl (MAPPER_IOC_INFO and poll).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "mapper.h"
+
+#define MAX_ATTEMPTS	20000	/* far above any path here: a runaway loop is a failure */
+
+static const char *const splat_words[] = {
+	/*
+	 * Every real report has one of these in its first line. "Call Trace"
+	 * is not among them: an injected page allocation failure is reported
+	 * with a stack dump by design (warn_alloc), and that is no splat.
+	 */
+	"WARNING:", "BUG:", "BUG ", "Oops", "general protection", "Kernel panic",
+	"KFENCE:", "KASAN:", "UBSAN:", "kmemleak:", "Redzone", "Poison overwritten",
+	"possible circular", "INFO: ", "sysfs: cannot create duplicate",
+	"kobject_add_internal failed", "Unable to handle", "list_add corruption",
+	"list_del corruption",
+};
+
+static int kmsg_fd = -1;
+static int nth_fd = -1;
+static long page;
+
+static const char *errname(int e)
+{
+	switch (e) {
+	case 0: return "ok";
+	case ENOMEM: return "ENOMEM";
+	case EINVAL: return "EINVAL";
+	case EFAULT: return "EFAULT";
+	case EAGAIN: return "EAGAIN";
+	case EBUSY: return "EBUSY";
+	case EEXIST: return "EEXIST";
+	case ENOENT: return "ENOENT";
+	case ENODEV: return "ENODEV";
+	case ENXIO: return "ENXIO";
+	case EPERM: return "EPERM";
+	case EACCES: return "EACCES";
+	case ENOSPC: return "ENOSPC";
+	case EINTR: return "EINTR";
+	case ENOTTY: return "ENOTTY";
+	case EFBIG: return "EFBIG";
+	case ENOEXEC: return "ENOEXEC";
+	default: {
+		static char buf[32];
+
+		snprintf(buf, sizeof(buf), "errno%d", e);
+		return buf;
+	}
+	}
+}
+
+/* ---- the kernel log: every new record since the last call --------------- */
+
+static void kmsg_open(void)
+{
+	kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (kmsg_fd < 0) {
+		perror("/dev/kmsg");
+		exit(2);
+	}
+	lseek(kmsg_fd, 0, SEEK_END);
+}
+
+/* Returns 1 and prints the records if a splat was logged since the last call. */
+static int kmsg_splat(void)
+{
+	char rec[8192];
+	int found = 0;
+	ssize_t n;
+
+	for (;;) {
+		n = read(kmsg_fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)	/* overwritten records: read on */
+			continue;
+		if (n <= 0)
+			break;
+		rec[n] = '\0';
+		for (size_t i = 0; i < sizeof(splat_words) / sizeof(*splat_words); i++) {
+			if (strstr(rec, splat_words[i])) {
+				char *msg = strchr(rec, ';');
+
+				printf("# kernel: %s", msg ? msg + 1 : rec);
+				found = 1;
+				break;
+			}
+		}
+	}
+	return found;
+}
+
+/* ---- fail-nth of this thread -------------------------------------------- */
+
+static void nth_set(unsigned int n)
+{
+	char s[16];
+	int len = snprintf(s, sizeof(s), "%u", n);
+
+	if (pwrite(nth_fd, s, len, 0) != len) {
+		perror("fail-nth write");
+		exit(2);
+	}
+}
+
+/* 1 if the failure set up by nth_set() was injected; fail-nth is reset. */
+static int nth_injected(void)
+{
+	char s[16] = "";
+	ssize_t n = pread(nth_fd, s, sizeof(s) - 1, 0);
+	int injected;
+
+	if (n <= 0) {
+		perror("fail-nth read");
+		exit(2);
+	}
+	injected = atoi(s) == 0;
+	nth_set(0);
+	return injected;
+}
+
+/* ---- module load and unload --------------------------------------------- */
+
+static int load(const char *ko, const char *params)
+{
+	int fd = open(ko, O_RDONLY | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return errno;
+	ret = syscall(SYS_finit_module, fd, params, 0) ? errno : 0;
+	close(fd);
+	return ret;
+}
+
+static int unload(const char *name)
+{
+	return syscall(SYS_delete_module, name, O_NONBLOCK) ? errno : 0;
+}
+
+static int exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+/* Nothing of mapper is registered: the state a failed load must leave. */
+static int mapper_gone(void)
+{
+	int gone = 1;
+
+	if (exists("/sys/module/mapper")) {
+		printf("# /sys/module/mapper is still there\n");
+		gone = 0;
+	}
+	if (exists("/sys/class/mapper")) {
+		printf("# /sys/class/mapper is still there\n");
+		gone = 0;
+	}
+	if (exists("/dev/mapper0")) {
+		printf("# /dev/mapper0 is still there\n");
+		gone = 0;
+	}
+	return gone;
+}
+
+/* ---- the operations ------------------------------------------------------ */
+
+static sigjmp_buf on_signal;
+
+static void caught(int sig)
+{
+	siglongjmp(on_signal, sig);
+}
+
+static size_t dev_size(void)
+{
+	char text[32] = "";
+	FILE *f = fopen("/sys/class/mapper/mapper0/size", "r");
+
+	if (!f || !fgets(text, sizeof(text), f)) {
+		printf("# cannot read /sys/class/mapper/mapper0/size\n");
+		exit(2);
+	}
+	fclose(f);
+	return strtoul(text, NULL, 0);
+}
+
+static long live_maps(int fd)
+{
+	struct mapper_info info = { .argsz = sizeof(info) };
+
+	if (ioctl(fd, MAPPER_IOC_INFO, &info))
+		return -1;
+	return info.maps;
+}
+
+/* Writes every page of a mapping, so that each one takes the fault path. */
+static int touch(char *p, size_t len)
+{
+	int sig;
+
+	sig = sigsetjmp(on_signal, 1);
+	if (sig)
+		return -sig;
+	for (size_t off = 0; off < len; off += page)
+		p[off] = (char)(off / page + 1);
+	return 0;
+}
+
+/*
+ * One attempt of @op. Returns 0 or a positive errno; a negative value is a
+ * signal, which never counts as a clean failure.
+ */
+static int do_op(const char *op, int fd, size_t size, char *ubuf, const char *ko)
+{
+	int ret = 0;
+
+	errno = 0;
+	if (!strcmp(op, "load"))
+		return load(ko, "devices=2 size=64K");
+	if (!strcmp(op, "load-sample"))
+		return load(ko, "");
+	if (!strcmp(op, "open")) {
+		int f = open("/dev/mapper0", O_RDWR | O_CLOEXEC);
+
+		if (f < 0)
+			return errno;
+		close(f);
+		return 0;
+	}
+	if (!strcmp(op, "mmap") || !strcmp(op, "private") || !strcmp(op, "split") ||
+	    !strcmp(op, "fork")) {
+		int flags = strcmp(op, "private") ? MAP_SHARED : MAP_PRIVATE;
+		char *p = mmap(NULL, size, PROT_READ | PROT_WRITE, flags, fd, 0);
+
+		if (p == MAP_FAILED)
+			return errno;
+		ret = touch(p, size);
+		if (!ret && !strcmp(op, "split") &&
+		    mprotect(p + page, page, PROT_READ))
+			ret = errno;
+		if (!ret && !strcmp(op, "fork")) {
+			pid_t pid = fork();
+			int status;
+
+			if (pid < 0) {
+				ret = errno;
+			} else if (pid == 0) {
+				_exit(p[0] == 1 ? 0 : 1);
+			} else if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+				   WEXITSTATUS(status)) {
+				printf("# fork: the child did not see the mapping\n");
+				ret = -1;
+			}
+		}
+		munmap(p, size);
+		return ret;
+	}
+	if (!strcmp(op, "read"))
+		return pread(fd, ubuf, size, 0) == (ssize_t)size ? 0 : errno ? errno : -1;
+	if (!strcmp(op, "write"))
+		return pwrite(fd, ubuf, size, 0) == (ssize_t)size ? 0 : errno ? errno : -1;
+	if (!strcmp(op, "ioctl")) {
+		struct mapper_info info = { .argsz = sizeof(info) };
+		struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLPRI };
+
+		if (ioctl(fd, MAPPER_IOC_INFO, &info))
+			return errno;
+		if (poll(&pfd, 1, 0) < 0)
+			return errno;
+		return 0;
+	}
+	fprintf(stderr, "mapper_fault: unknown operation %s\n", op);
+	exit(2);
+}
+
+static int inject(const char *op, const char *ko)
+{
+	int is_load = !strncmp(op, "load", 4);
+	int counts[256] = { 0 };	/* per errno; [0] successes */
+	int signals = 0, injected = 0, bad = 0, fd = -1;
+	size_t size = 0;
+	char *ubuf = NULL;
+	unsigned int n;
+
+	if (is_load && !ko) {
+		fprintf(stderr, "mapper_fault: inject %s needs the module's path\n", op);
+		return 2;
+	}
+	if (!is_load) {
+		fd = open("/dev/mapper0", O_RDWR | O_CLOEXEC);
+		if (fd < 0) {
+			printf("not ok - inject %s: cannot open /dev/mapper0 (%s)\n", op,
+			       errname(errno));
+			return 1;
+		}
+		size = dev_size();
+		ubuf = malloc(size);
+		memset(ubuf, 0x5a, size);	/* faulted in before any injection */
+	}
+	nth_fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+	if (nth_fd < 0) {
+		printf("not ok - inject %s: no /proc/thread-self/fail-nth (%s)\n", op,
+		       errname(errno));
+		return 1;
+	}
+	kmsg_splat();	/* whatever came before is not this test's */
+
+	for (n = 1; n <= MAX_ATTEMPTS; n++) {
+		int ret, hit;
+
+		nth_set(n);
+		ret = do_op(op, fd, size, ubuf, ko);
+		hit = nth_injected();
+
+		if (ret < 0)
+			signals++;
+		else
+			counts[ret < 256 ? ret : 255]++;
+		if (hit)
+			injected++;
+		if (ret < 0) {
+			printf("# %s: attempt %u ended by signal %d\n", op, n, -ret);
+			bad = 1;
+		} else if (!hit && ret) {
+			/* With nothing injected, the operation must work. */
+			printf("# %s: attempt %u failed with %s and no fault injected\n",
+			       op, n, errname(ret));
+			bad = 1;
+		}
+		if (is_load) {
+			const char *name = strcmp(op, "load") ? "mapper_sample" : "mapper";
+
+			if (!ret) {
+				int u = unload(name);
+
+				if (u) {
+					printf("# %s: attempt %u: rmmod %s: %s\n", op, n, name,
+					       errname(u));
+					bad = 1;
+				}
+			}
+			if (!strcmp(op, "load") && !mapper_gone()) {
+				printf("# %s: attempt %u (%s) left mapper registered\n", op, n,
+				       errname(ret));
+				bad = 1;
+			}
+		} else {
+			long maps = live_maps(fd);
+
+			if (maps != 0) {
+				printf("# %s: attempt %u (%s): %ld mappings live afterwards\n",
+				       op, n, errname(ret), maps);
+				bad = 1;
+			}
+		}
+		if (kmsg_splat()) {
+			printf("# %s: attempt %u (%s) logged a splat (above)\n", op, n,
+			       errname(ret));
+			bad = 1;
+		}
+		if (bad || !hit)
+			break;
+	}
+	if (n > MAX_ATTEMPTS) {
+		printf("# %s: still injecting after %d attempts\n", op, MAX_ATTEMPTS);
+		bad = 1;
+	}
+
+	printf("%s - inject %s: %d faults injected, %s (", bad ? "not ok" : "ok", op,
+	       injected, bad ? "stopped at the first bad attempt" : "every attempt clean");
+	for (int e = 0, first = 1; e < 256; e++) {
+		if (!counts[e])
+			continue;
+		printf("%s%s x%d", first ? "" : ", ", errname(e), counts[e]);
+		first = 0;
+	}
+	if (signals)
+		printf(", signal x%d", signals);
+	printf(")\n# injected %d\n", injected);
+	fflush(stdout);
+	if (fd >= 0)
+		close(fd);
+	free(ubuf);
+	return bad;
+}
+
+int main(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = caught };
+	int ret;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	page = sysconf(_SC_PAGESIZE);
+	sigaction(SIGBUS, &sa, NULL);
+	sigaction(SIGSEGV, &sa, NULL);
+
+	if (argc >= 3 && !strcmp(argv[1], "insmod")) {
+		ret = load(argv[2], argc > 3 ? argv[3] : "");
+		printf("%s\n", errname(ret));
+		return !!ret;
+	}
+	if (argc == 3 && !strcmp(argv[1], "rmmod")) {
+		ret = unload(argv[2]);
+		printf("%s\n", errname(ret));
+		return !!ret;
+	}
+	if (argc >= 3 && !strcmp(argv[1], "inject")) {
+		kmsg_open();
+		return inject(argv[2], argc > 3 ? argv[3] : NULL);
+	}
+	fprintf(stderr, "usage: mapper_fault insmod KO [PARAMS] | rmmod NAME | inject OP [KO]\n");
+	return 2;
+}

@@ -1,0 +1,138 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shared by the debug-kernel modes of the test VM (debug.sh, faults.sh,
+# cycles.sh; `make check-debug`), sourced with ". /debug-lib.sh". busybox sh.
+# Not a mode itself: run as one, it only says so.
+#
+# Output is TAP-like: "ok N - what" / "not ok N - what", "# " for notes, and
+# one closing "vm debug-MODE: N passed, N failed" line (debug_summary).
+
+[ "${0##*/}" = debug-lib.sh ] && { echo "debug-lib.sh is sourced by the debug modes"; exit 0; }
+
+n=0
+passed=0
+failed=0
+ok() { n=$((n + 1)); passed=$((passed + 1)); echo "ok $n - $*"; }
+nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+check() { # check NAME COMMAND...: ok if the command succeeds
+	_name=$1
+	shift
+	if "$@"; then ok "$_name"; else nok "$_name"; fi
+}
+note() { sed 's/^/#   /'; }
+
+# What a kernel report starts with, from every debug option of this kernel
+# (KASAN, KFENCE, lockdep, DEBUG_VM, SLUB debug, list debugging, hung task).
+# "Call Trace" alone is left out: fault injection makes the page allocator
+# dump the stack of a failed allocation (warn_alloc) by design, and every real
+# report above has one of these headers too. kmemleak has its own check.
+SPLAT='WARNING:|BUG[: ]|Oops|general protection|Kernel panic|KFENCE:|KASAN:|UBSAN:|Redzone|Poison overwritten|Object padding|possible circular|INFO: |Unable to handle|corruption|page dumped because'
+
+debug_setup() {
+	mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+	# Nothing was run yet: whatever kmemleak reports now is the kernel's
+	# own boot (a false positive at most), so it is set aside with "clear"
+	# and only objects that leak from here on count.
+	# (Console notices of that scan: see kmemleak_check.)
+	if [ -w /sys/kernel/debug/kmemleak ]; then
+		printk=$(cut -f1 /proc/sys/kernel/printk)
+		echo 4 >/proc/sys/kernel/printk
+		echo scan >/sys/kernel/debug/kmemleak
+		echo clear >/sys/kernel/debug/kmemleak
+		echo "$printk" >/proc/sys/kernel/printk
+	fi
+	# The kernel log so far (boot) is not this run's; splat_check reads
+	# only what comes after this mark.
+	dmesg -c >/dev/null
+}
+
+# Fails on any report in the kernel log since debug_setup, and shows it.
+splat_check() {
+	if dmesg | grep -qE "$SPLAT"; then
+		nok "kernel log is free of WARNING/BUG/KASAN/KFENCE/lockdep reports"
+		dmesg | grep -E -B2 -A25 -m3 "$SPLAT" | head -n 120 | note
+	else
+		ok "kernel log is free of WARNING/BUG/KASAN/KFENCE/lockdep reports"
+	fi
+}
+
+# kmemleak reports only objects older than 5 s that no scan found a pointer
+# to; two scans with a pause let short-lived references go. A report that
+# names mapper, or an address in module space that no longer resolves to a
+# symbol (a module unloaded since the allocation: mapper or its sample),
+# fails; any other report is shown as a note.
+kmemleak_check() { # kmemleak_check WHEN
+	kml=/sys/kernel/debug/kmemleak
+	if [ ! -w $kml ]; then
+		nok "kmemleak finds no leak $1 (no $kml: kernel without kmemleak?)"
+		return
+	fi
+	# A scan that finds anything says so on the console ("N new suspected
+	# memory leaks"), which the host counts as a failure: this check
+	# decides here instead, so the notice stays in the kernel log only.
+	printk=$(cut -f1 /proc/sys/kernel/printk)
+	echo 4 >/proc/sys/kernel/printk
+	sleep 6
+	echo scan >$kml
+	sleep 2
+	echo scan >$kml
+	echo "$printk" >/proc/sys/kernel/printk
+	cat $kml >/tmp/kmemleak.txt
+	leaks=$(grep -c '^unreferenced object' /tmp/kmemleak.txt)
+	if grep -qE 'mapper|\[<[0-9a-f]+>\] 0xffffffff[a-f][0-9a-f]*$' /tmp/kmemleak.txt; then
+		nok "kmemleak finds no leak $1 ($leaks unreferenced objects, mapper's among them)"
+		head -n 150 /tmp/kmemleak.txt | note
+	else
+		ok "kmemleak finds no leak $1 ($leaks unreferenced objects, none of mapper's)"
+		[ "$leaks" = 0 ] || head -n 60 /tmp/kmemleak.txt | note
+	fi
+	echo "# kmemleak-objects $leaks"
+	# Reported once is enough: the next check sees only new ones.
+	echo clear >$kml
+}
+
+# Free pages and slab pages (KiB) after giving back what caches hold: page
+# cache, and each slab cache's free objects (shrinking a cache also empties
+# KASAN's quarantine of it, which otherwise keeps freed objects for a while).
+# Free pages include those on the per-CPU free lists (/proc/zoneinfo's
+# "count:"), which nr_free_pages leaves out: a freed buffer often goes there
+# first, so without them free memory swings by megabytes between snapshots.
+mem_snapshot() {
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	for s in /sys/kernel/slab/*/shrink; do echo 1 >"$s"; done 2>/dev/null
+	{ cat /proc/vmstat; cat /proc/zoneinfo; } |
+		awk '/^nr_free_pages /{f+=$2} /^ +count: /{f+=$2}
+			/^nr_slab_(un)?reclaimable /{s+=$2} END {print f * 4, s * 4}'
+}
+
+# mem_check WHAT BASE NOW TOLERANCE_KIB: free memory and slab back to BASE
+# within the tolerance ("BASE" and "NOW" are mem_snapshot outputs).
+mem_check() {
+	set -- "$1" $2 $3 "$4"
+	# $2 $3: base free, base slab; $4 $5: now free, now slab; $6: tolerance
+	lost=$(($2 - $4))
+	grown=$(($5 - $3))
+	if [ "$lost" -le "$6" ] && [ "$grown" -le "$6" ]; then
+		ok "$1: memory back to baseline within $6 KiB (free ${lost} KiB lower, slab ${grown} KiB higher)"
+	else
+		nok "$1: memory back to baseline within $6 KiB (free ${lost} KiB lower, slab ${grown} KiB higher)"
+		grep -E '^(MemFree|Slab|SUnreclaim|VmallocUsed|PageTables):' /proc/meminfo | note
+	fi
+}
+
+# Nothing of mapper left: module, class, device nodes, device numbers.
+mapper_gone() {
+	[ ! -e /sys/module/mapper ] && [ ! -e /sys/class/mapper ] &&
+		! ls /dev/mapper[0-9]* >/dev/null 2>&1 &&
+		! grep -q ' mapper$' /proc/devices
+}
+
+debug_summary() { # debug_summary MODE
+	echo "vm debug-$1: $passed passed, $failed failed"
+	# This mode has checked and reported the kernel log itself: the generic
+	# check of /init after the mode would only repeat it, and would count
+	# the expected stack dumps of injected allocation failures as splats.
+	dmesg -c >/dev/null
+}

@@ -1,0 +1,61 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# mvmode=faults (make check-debug): allocation failures injected with
+# fail-nth into every path of mapper that allocates or maps: module load
+# (mapper.ko and the sample producer), open, mmap and the fault path (shared,
+# private copy-on-write, VMA split, fork), read, write, ioctl/poll. Each
+# attempt must succeed or fail with an errno, never log a report nor leave a
+# mapping or a registration behind (mapper_fault checks every attempt); at the
+# end rmmod works, kmemleak finds nothing of mapper, and free memory and slab
+# are back to where they were before the first load.
+. /debug-lib.sh
+debug_setup
+
+# fail-nth goes through the failslab and fail_page_alloc attributes, whose
+# defaults skip most of mapper's allocations: sleeping ones (GFP_KERNEL),
+# highmem ones (the buffer is GFP_HIGHUSER) and order 0. Their own stack dump
+# (verbose) is off: the injected failure itself is expected.
+fi=/sys/kernel/debug
+for a in failslab fail_page_alloc; do
+	echo N >$fi/$a/ignore-gfp-wait
+	echo 0 >$fi/$a/verbose
+done
+echo N >$fi/fail_page_alloc/ignore-gfp-highmem
+echo 0 >$fi/fail_page_alloc/min-order
+# The page allocator's warnings about the injected failures (warn_alloc:
+# level 4, with a stack dump) stay in the kernel log but off the console; KASAN
+# and other reports are level 3 (error) or below, or panic (panic_on_warn)
+# and still show; lockdep warnings are caught in the kernel log.
+echo 4 >/proc/sys/kernel/printk
+
+base=$(mem_snapshot)
+total=0
+inject() {
+	/bin/mapper_fault inject "$@" >/tmp/inject.out
+	rc=$?
+	cat /tmp/inject.out
+	i=$(sed -n 's/^# injected //p' /tmp/inject.out)
+	total=$((total + ${i:-0}))
+	# mapper_fault printed the ok/not ok line; count it here.
+	if [ $rc = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+	n=$((n + 1))
+}
+
+inject load /lib/modules/mapper.ko
+check "mapper is not loaded after the load loop" mapper_gone
+if /bin/busybox insmod /lib/modules/mapper.ko devices=2 size=64K; then
+	for op in open mmap private split fork read write ioctl; do
+		inject $op
+	done
+	[ -f /lib/modules/mapper_sample.ko ] && inject load-sample /lib/modules/mapper_sample.ko
+	check "rmmod mapper after the injected faults" rmmod mapper
+else
+	nok "insmod mapper.ko devices=2 size=64K for the file operations"
+fi
+check "nothing of mapper is left registered" mapper_gone
+echo "# faults injected: $total"
+kmemleak_check "after the injected faults"
+mem_check "after the injected faults and rmmod" "$base" "$(mem_snapshot)" 512
+splat_check
+debug_summary faults
