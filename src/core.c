@@ -205,7 +205,8 @@ static void mapper_destroy_all(void)
 /* Refuse what cannot work before anything is registered. */
 static int mapper_check_params(size_t *bytes)
 {
-	unsigned long long pages = DIV_ROUND_UP_ULL(size, PAGE_SIZE);
+	/* Not DIV_ROUND_UP_ULL(): size + PAGE_SIZE - 1 wraps to 0 pages near 2^64. */
+	unsigned long long pages = (size >> PAGE_SHIFT) + !!(size & (PAGE_SIZE - 1));
 	unsigned long long total;
 
 	if (!devices || devices > MAPPER_MAX_DEVICES) {
