@@ -53,11 +53,11 @@ static const char *const splat_words[] = {
 	 * is not among them: an injected page allocation failure is reported
 	 * with a stack dump by design (warn_alloc), and that is no splat.
 	 */
-	"WARNING:", "BUG:", "BUG ", "Oops", "general protection", "Kernel panic",
+	"WARNING:", "BUG:", "kernel BUG", "Oops", "general protection", "Kernel panic",
 	"KFENCE:", "KASAN:", "UBSAN:", "kmemleak:", "Redzone", "Poison overwritten",
-	"possible circular", "INFO: ", "sysfs: cannot create duplicate",
-	"kobject_add_internal failed", "Unable to handle", "list_add corruption",
-	"list_del corruption",
+	"possible circular", "INFO: ", "Unable to handle", "corruption",
+	/* A name still registered by an earlier attempt that failed. */
+	"sysfs: cannot create duplicate", "don't try to register things with the same name",
 };
 
 static int kmsg_fd = -1;

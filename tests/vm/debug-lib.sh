@@ -13,6 +13,7 @@
 n=0
 passed=0
 failed=0
+skipped=0
 ok() { n=$((n + 1)); passed=$((passed + 1)); echo "ok $n - $*"; }
 nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
 check() { # check NAME COMMAND...: ok if the command succeeds
@@ -130,7 +131,7 @@ mapper_gone() {
 }
 
 debug_summary() { # debug_summary MODE
-	echo "vm debug-$1: $passed passed, $failed failed"
+	echo "vm debug-$1: $passed passed, $failed failed, $skipped skipped"
 	# This mode has checked and reported the kernel log itself: the generic
 	# check of /init after the mode would only repeat it, and would count
 	# the expected stack dumps of injected allocation failures as splats.

@@ -7,9 +7,10 @@
 . /debug-lib.sh
 debug_setup
 
+# The suite's TAP lines count one by one in this mode's summary.
 suite() {
-	/bin/mapper_test || return 1
 	rc=0
+	/bin/mapper_test || rc=1
 	for t in /tests/*.t; do
 		[ -x "$t" ] || continue
 		echo "# running ${t#/tests/}"
@@ -21,8 +22,13 @@ suite() {
 if /bin/busybox insmod /lib/modules/mapper.ko devices=2; then
 	ok "insmod mapper.ko devices=2"
 	start=$(cut -d. -f1 /proc/uptime)
-	# The suite's own lines are TAP too; this line sums it up.
-	check "the in-VM suite passes on the debug kernel" suite
+	{ suite; echo $? >/tmp/suite.rc; } 2>&1 | tee /tmp/suite.out
+	rc=$(cat /tmp/suite.rc)
+	skipped=$(grep -cE '^ok .*# SKIP' /tmp/suite.out)
+	passed=$((passed + $(grep -cE '^ok ' /tmp/suite.out) - skipped))
+	failed=$((failed + $(grep -cE '^not ok ' /tmp/suite.out)))
+	[ $rc = 0 ] || grep -qE '^not ok ' /tmp/suite.out ||
+		nok "the in-VM suite exited with status $rc and no failed test"
 	echo "# suite took $(($(cut -d. -f1 /proc/uptime) - start)) s"
 	check "rmmod mapper after the suite" rmmod mapper
 	check "nothing of mapper is left registered" mapper_gone
