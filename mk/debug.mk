@@ -23,8 +23,8 @@ DEBUG_SEED    ?= 1
 # The stress tool's VM mode, when its files are in the tree (mk/stress.mk
 # builds $(OUT)/vm/mapper_stress): two minutes by default.
 DEBUG_STRESS  ?= $(if $(and $(wildcard $(TOP)/tests/vm/stress.sh),$(wildcard $(TOP)/mk/stress.mk)),120,)
-DEBUG_BINS     = $(OUT)/vm/mapper_test $(OUT)/vm/mapper_fault $(VM_BINS) \
-		 $(if $(DEBUG_STRESS),$(OUT)/vm/mapper_stress)
+DEBUG_BINS     = $(sort $(OUT)/vm/mapper_test $(OUT)/vm/mapper_fault $(VM_BINS) \
+		 $(if $(DEBUG_STRESS),$(OUT)/vm/mapper_stress))
 
 .PHONY: debug-kernel debug-module check-debug
 
