@@ -47,7 +47,8 @@ EXPORT_SYMBOL_GPL(mapper_size);
 
 /*
  * One contiguous kernel alias of the whole buffer, made on first use and kept
- * until the buffer is freed. NULL if vmalloc space runs out.
+ * until the buffer is freed, in the buffer's cache mode (which can no longer
+ * change from then on). NULL if vmalloc space runs out.
  */
 void *mapper_vaddr(struct mapper_buf *buf)
 {
@@ -55,7 +56,8 @@ void *mapper_vaddr(struct mapper_buf *buf)
 
 	mutex_lock(&buf->vmap_lock);
 	if (!buf->vaddr)
-		buf->vaddr = vmap(buf->pages, buf->nr_pages, VM_MAP, PAGE_KERNEL);
+		buf->vaddr = vmap(buf->pages, buf->nr_pages, VM_MAP,
+				  mapper_cache_pgprot(buf->cache, PAGE_KERNEL));
 	vaddr = buf->vaddr;
 	mutex_unlock(&buf->vmap_lock);
 	return vaddr;

@@ -5,9 +5,14 @@
  * Memory comes from the page allocator in chunks of up to 2 MiB (a PMD on
  * x86-64, and below MAX_ORDER on every architecture), falling back to smaller
  * orders down to single pages, so any size works without physically
- * contiguous memory. Each chunk is split into order-0 pages: the fault handler
- * hands out individual pages, and a tail page of an unsplit high-order
- * allocation has no reference count of its own.
+ * contiguous memory.
+ *
+ * A chunk of exactly PMD size that starts at a PMD-aligned offset in the
+ * buffer stays one compound page (a PMD-sized folio, as the page cache's
+ * large folios are): the fault handler hands out its subpages, and the mm
+ * core maps the whole folio with one PMD entry wherever the user address is
+ * suitably aligned (see mmap.c), or page by page otherwise. Every other chunk
+ * is split into order-0 pages, each with its own reference count.
  */
 #include <linux/gfp.h>
 #include <linux/log2.h>
@@ -17,9 +22,22 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
+#include "compat.h"
 #include "internal.h"
 
 #define MAPPER_MAX_ORDER	min_t(unsigned int, get_order(SZ_2M), 9)
+
+/* The order the mm core can map with one PMD entry; never, without THP. */
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+#define MAPPER_PMD_ORDER	(PMD_SHIFT - PAGE_SHIFT)
+#else
+#define MAPPER_PMD_ORDER	UINT_MAX
+#endif
+
+static bool mapper_chunk_is_folio(unsigned int order)
+{
+	return order == MAPPER_PMD_ORDER;
+}
 
 /*
  * Zeroed so that no stale kernel data ever reaches user space. No warnings
@@ -32,18 +50,34 @@ static struct page *mapper_alloc_chunk(unsigned int *order)
 	struct page *page;
 
 	for (;; (*order)--) {
-		page = alloc_pages(*order ? gfp | __GFP_NORETRY : gfp, *order);
+		gfp_t g = *order ? gfp | __GFP_NORETRY : gfp;
+
+		if (mapper_chunk_is_folio(*order))
+			g |= __GFP_COMP;
+		page = alloc_pages(g, *order);
 		if (page || !*order)
 			return page;
 	}
 }
 
+/*
+ * One reference per order-0 page, one per compound page (held by its head):
+ * references taken by page tables and get_user_pages() keep a page or folio
+ * alive past this put. Subpages are skipped by count, never by looking at
+ * them: once the head's put frees a folio, its tail pages look like any
+ * free page.
+ */
 static void mapper_buf_free_pages(struct mapper_buf *buf, unsigned long count)
 {
-	unsigned long i;
+	unsigned long i = 0;
 
-	for (i = 0; i < count; i++)
-		__free_page(buf->pages[i]);
+	while (i < count) {
+		struct page *page = buf->pages[i];
+		unsigned long nr = PageHead(page) ? compound_nr(page) : 1;
+
+		put_page(page);
+		i += nr;
+	}
 }
 
 struct mapper_buf *mapper_buf_alloc(size_t size)
@@ -69,14 +103,17 @@ struct mapper_buf *mapper_buf_alloc(size_t size)
 		goto fail;
 
 	while (i < buf->nr_pages) {
-		unsigned int order = min_t(unsigned int, MAPPER_MAX_ORDER,
-					   ilog2(buf->nr_pages - i));
+		/* Naturally aligned in the buffer, so that folios sit at PMD offsets. */
+		unsigned int order = min3(MAPPER_MAX_ORDER,
+					  (unsigned int)ilog2(buf->nr_pages - i),
+					  i ? (unsigned int)__ffs(i) : MAPPER_MAX_ORDER);
 		struct page *page = mapper_alloc_chunk(&order);
 		unsigned long j;
 
 		if (!page)
 			goto fail;
-		split_page(page, order);
+		if (!mapper_chunk_is_folio(order))
+			split_page(page, order);
 		for (j = 0; j < (1UL << order); j++)
 			buf->pages[i++] = page + j;
 		cond_resched();
@@ -89,6 +126,109 @@ fail:
 	kvfree(buf->pages);
 	kfree(buf);
 	return ERR_PTR(-ENOMEM);
+}
+
+const char *const mapper_cache_names[] = {
+	[MAPPER_CACHE_CACHED] = "cached",
+	[MAPPER_CACHE_WC] = "wc",
+	[MAPPER_CACHE_UC] = "uc",
+	NULL
+};
+
+bool mapper_cache_supported(void)
+{
+#ifdef MAPPER_HAVE_SET_PAGES_ARRAY_WC
+	return true;
+#else
+	return false;
+#endif
+}
+
+/* The protection for user mappings and the vmap of a buffer in @mode. */
+pgprot_t mapper_cache_pgprot(enum mapper_cache mode, pgprot_t prot)
+{
+	switch (mode) {
+	case MAPPER_CACHE_WC:
+		return pgprot_writecombine(prot);
+	case MAPPER_CACHE_UC:
+		return pgprot_noncached(prot);
+	default:
+		return prot;
+	}
+}
+
+#ifdef MAPPER_HAVE_SET_PAGES_ARRAY_WC
+/* set_pages_array_*() count in int: whole buffers, batch by batch. */
+#define MAPPER_CPA_BATCH	SZ_1M
+
+static int mapper_pages_set_cache(struct page **pages, unsigned long n,
+				  enum mapper_cache mode)
+{
+	while (n) {
+		int batch = min_t(unsigned long, n, MAPPER_CPA_BATCH);
+		int ret;
+
+		if (mode == MAPPER_CACHE_WC)
+			ret = set_pages_array_wc(pages, batch);
+		else if (mode == MAPPER_CACHE_UC)
+			ret = set_pages_array_uc(pages, batch);
+		else
+			ret = set_pages_array_wb(pages, batch);
+		if (ret)
+			return ret;
+		pages += batch;
+		n -= batch;
+		cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * The kernel's direct map of the pages takes the mode too: x86 PAT forbids a
+ * write-combined or uncached user mapping of RAM that the kernel maps
+ * write-back. Every change goes through write-back (PAT refuses WC -> UC).
+ */
+static int mapper_buf_apply_cache(struct mapper_buf *buf, enum mapper_cache mode)
+{
+	int ret = 0;
+
+	if (buf->cache != MAPPER_CACHE_CACHED) {
+		ret = mapper_pages_set_cache(buf->pages, buf->nr_pages,
+					     MAPPER_CACHE_CACHED);
+		if (ret)
+			return ret;
+		buf->cache = MAPPER_CACHE_CACHED;
+	}
+	if (mode != MAPPER_CACHE_CACHED) {
+		ret = mapper_pages_set_cache(buf->pages, buf->nr_pages, mode);
+		if (!ret)
+			buf->cache = mode;
+		/* Back to a consistent write-back buffer. */
+		else if (mapper_pages_set_cache(buf->pages, buf->nr_pages,
+						MAPPER_CACHE_CACHED))
+			pr_err("mapper: cannot make a buffer write-back again\n");
+	}
+	return ret;
+}
+#else
+static int mapper_buf_apply_cache(struct mapper_buf *buf, enum mapper_cache mode)
+{
+	return mode == MAPPER_CACHE_CACHED ? 0 : -EOPNOTSUPP;
+}
+#endif
+
+/*
+ * Caller holds vmap_lock and has checked that nothing maps the buffer: no
+ * user mapping (maps == 0) and no kernel vmap.
+ */
+int mapper_buf_set_cache(struct mapper_buf *buf, enum mapper_cache mode)
+{
+	lockdep_assert_held(&buf->vmap_lock);
+	if (mode == buf->cache)
+		return 0;
+	if (atomic_long_read(&buf->maps) || buf->vaddr)
+		return -EBUSY;
+	return mapper_buf_apply_cache(buf, mode);
 }
 
 void mapper_buf_get(struct mapper_buf *buf)
@@ -106,7 +246,14 @@ static void mapper_buf_release(struct kref *ref)
 	 */
 	if (buf->vaddr)
 		vunmap(buf->vaddr);
-	mapper_buf_free_pages(buf, buf->nr_pages);
+	/*
+	 * Write-back again before the pages go back to the page allocator;
+	 * should that ever fail, leaking them is the safe choice.
+	 */
+	if (!mapper_buf_apply_cache(buf, MAPPER_CACHE_CACHED))
+		mapper_buf_free_pages(buf, buf->nr_pages);
+	else
+		pr_err("mapper: %zu bytes not write-back again: leaked\n", buf->size);
 	kvfree(buf->pages);
 	mutex_destroy(&buf->vmap_lock);
 	kfree(buf);

@@ -32,4 +32,9 @@ static inline void vm_flags_clear(struct vm_area_struct *vma, unsigned long flag
 #define mapper_class_create(name)	class_create(THIS_MODULE, name)
 #endif
 
+/* x86: set_pages_array_wc()/_uc()/_wb() for the cache modes (buffer.c). */
+#ifdef MAPPER_HAVE_SET_PAGES_ARRAY_WC
+#include <asm/set_memory.h>
+#endif
+
 #endif /* MAPPER_COMPAT_H */

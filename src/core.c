@@ -96,6 +96,31 @@ static const struct kernel_param_ops mapper_size_ops = {
 module_param_cb(size, &mapper_size_ops, &size, 0444);
 MODULE_PARM_DESC(size, "bytes per buffer, K/M/G suffixes, rounded up to pages (default 1M)");
 
+/* The cache mode every device starts in; sysfs "cache" changes one device. */
+static int cache_mode = MAPPER_CACHE_CACHED;
+
+static int mapper_cache_set(const char *val, const struct kernel_param *kp)
+{
+	int mode = __sysfs_match_string(mapper_cache_names, -1, val);
+
+	if (mode < 0)
+		return -EINVAL;
+	*(int *)kp->arg = mode;
+	return 0;
+}
+
+static int mapper_cache_get(char *buffer, const struct kernel_param *kp)
+{
+	return scnprintf(buffer, PAGE_SIZE, "%s\n", mapper_cache_names[*(int *)kp->arg]);
+}
+
+static const struct kernel_param_ops mapper_cache_ops = {
+	.set = mapper_cache_set,
+	.get = mapper_cache_get,
+};
+module_param_cb(cache, &mapper_cache_ops, &cache_mode, 0444);
+MODULE_PARM_DESC(cache, "cached (default), wc (write-combined) or uc (uncached); x86 only for wc/uc");
+
 static dev_t mapper_devt;
 static struct class *mapper_class;
 static struct mapper_dev **mapper_devs;
@@ -128,6 +153,17 @@ static struct mapper_dev *mapper_dev_create(unsigned int index, size_t bytes)
 		ret = PTR_ERR(md->buf);
 		kfree(md);
 		return ERR_PTR(ret);
+	}
+
+	if (cache_mode != MAPPER_CACHE_CACHED) {
+		mutex_lock(&md->buf->vmap_lock);
+		ret = mapper_buf_set_cache(md->buf, cache_mode);
+		mutex_unlock(&md->buf->vmap_lock);
+		if (ret) {
+			mapper_buf_put(md->buf);
+			kfree(md);
+			return ERR_PTR(ret);
+		}
 	}
 
 	/* From here on the device's release frees md and its buffer. */
@@ -186,6 +222,11 @@ static int mapper_check_params(size_t *bytes)
 	    total > totalram_pages() / 2) {
 		pr_err("devices=%u size=%llu: more than half of the %lu MiB of RAM\n",
 		       devices, size, totalram_pages() >> (20 - PAGE_SHIFT));
+		return -EINVAL;
+	}
+	if (cache_mode != MAPPER_CACHE_CACHED && !mapper_cache_supported()) {
+		pr_err("cache=%s: only cache=cached on this architecture\n",
+		       mapper_cache_names[cache_mode]);
 		return -EINVAL;
 	}
 	*bytes = pages << PAGE_SHIFT;

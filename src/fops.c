@@ -170,6 +170,9 @@ const struct file_operations mapper_fops = {
 	.write_iter = mapper_write_iter,
 	.llseek = mapper_llseek,
 	.mmap = mapper_mmap,
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	.get_unmapped_area = mapper_get_unmapped_area,
+#endif
 	.poll = mapper_poll,
 	.unlocked_ioctl = mapper_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,

@@ -7,18 +7,29 @@
 #include <linux/device.h>
 #include <linux/fs.h>
 #include <linux/kref.h>
+#include <linux/mm.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
 #include <linux/wait.h>
 
 /*
- * A buffer: zeroed order-0 pages, allocated in chunks as large as memory
- * allows and split so that each page has its own reference count (user page
- * tables and get_user_pages() take and drop references page by page).
+ * A buffer: zeroed pages, allocated in chunks as large as memory allows;
+ * PMD-sized, PMD-aligned chunks stay compound pages (mapped huge where the
+ * user address allows), all others are split so that each page has its own
+ * reference count. pages[] lists every page, subpages of compound ones too.
  *
  * The buffer is reference counted: the device holds one reference and every
  * VMA another, so its pages stay valid for as long as anything maps them.
  */
+/* How user mappings and the kernel see a buffer's memory (see mapper(4)). */
+enum mapper_cache {
+	MAPPER_CACHE_CACHED,		/* write-back, the default */
+	MAPPER_CACHE_WC,		/* write-combined */
+	MAPPER_CACHE_UC,		/* uncached (UC-) */
+};
+
+extern const char *const mapper_cache_names[];
+
 struct mapper_buf {
 	struct kref ref;
 	size_t size;			/* bytes, a whole number of pages */
@@ -30,13 +41,21 @@ struct mapper_buf {
 	atomic64_t events;		/* mapper_notify() calls so far */
 	wait_queue_head_t wait;		/* poll()ers of every open file */
 
-	struct mutex vmap_lock;		/* serialises creating vaddr */
+	/*
+	 * Serialises creating vaddr, mmap() and cache mode changes: the mode
+	 * changes only while nothing maps the memory (maps == 0, no vaddr).
+	 */
+	struct mutex vmap_lock;
 	void *vaddr;			/* kernel alias, made on first request */
+	enum mapper_cache cache;
 };
 
 struct mapper_buf *mapper_buf_alloc(size_t size);
 void mapper_buf_get(struct mapper_buf *buf);
 void mapper_buf_put(struct mapper_buf *buf);
+bool mapper_cache_supported(void);
+int mapper_buf_set_cache(struct mapper_buf *buf, enum mapper_cache mode);
+pgprot_t mapper_cache_pgprot(enum mapper_cache mode, pgprot_t prot);
 
 /* One /dev/mapperN: the device core's view of a buffer. */
 struct mapper_dev {
@@ -63,6 +82,9 @@ extern const struct file_operations mapper_fops;
 extern const struct attribute_group *mapper_groups[];
 
 int mapper_mmap(struct file *file, struct vm_area_struct *vma);
+unsigned long mapper_get_unmapped_area(struct file *file, unsigned long addr,
+				       unsigned long len, unsigned long pgoff,
+				       unsigned long flags);
 
 static inline struct mapper_dev *mapper_file_dev(struct file *file)
 {

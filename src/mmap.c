@@ -8,15 +8,40 @@
  * mappings: get_user_pages() (O_DIRECT, process_vm_readv, ptrace),
  * copy-on-write for MAP_PRIVATE, fork, and partial munmap/mprotect.
  *
+ * Huge mappings: PMD-sized chunks of the buffer are compound pages (see
+ * buffer.c). When ->fault returns a subpage of one and the PMD is still
+ * empty, the mm core (finish_fault -> do_set_pmd, the path of the page
+ * cache's large folios) maps the whole folio with one PMD entry, provided
+ * the user address and the file offset agree modulo 2 MiB and the VMA covers
+ * the whole range; otherwise it maps the one page. A huge entry is split by
+ * the mm core whenever page granularity is needed (partial munmap, mprotect,
+ * a MAP_PRIVATE write, which then copies a single page). No VM_MIXEDMAP or
+ * VM_PFNMAP here: those would make the mm core treat huge entries as special
+ * and skip the folio's reference and mapcount on unmap.
+ * Kernels that have vmf_insert_folio_pmd() (6.15 and later) were seen not to
+ * take that path for mapper's folios; there mapper_fault_pmd() maps them
+ * itself, except in copy-on-write mappings (writable MAP_PRIVATE ones), which
+ * then use page entries.
+ * mapper_get_unmapped_area() offers suitably aligned addresses, as THP does.
+ *
  * Each VMA also holds a reference on the buffer, and its vm_file pins the
  * file and so the module, which is why rmmod is refused while anything is
  * mapped, even after the last close().
  */
+#include <linux/compat.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/sched.h>
 
 #include "compat.h"
 #include "internal.h"
+
+/* MAP_PRIVATE and writable (now or after mprotect): copy-on-write. */
+static bool mapper_vma_is_cow(struct vm_area_struct *vma)
+{
+	return (vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE;
+}
 
 static void mapper_vm_open(struct vm_area_struct *vma)
 {
@@ -35,14 +60,62 @@ static void mapper_vm_close(struct vm_area_struct *vma)
 	mapper_buf_put(buf);
 }
 
+#if defined(CONFIG_TRANSPARENT_HUGEPAGE) && defined(MAPPER_HAVE_VMF_INSERT_FOLIO_PMD)
+/*
+ * One PMD for the folio holding the 2 MiB around the fault, when the VMA
+ * covers all of it at a suitably aligned address and no page table is there
+ * yet; VM_FAULT_FALLBACK for a page entry otherwise. vmf_insert_folio_pmd()
+ * takes the mapping's folio reference and mapcount itself.
+ *
+ * From ->fault, not ->huge_fault: the mm core never calls ->huge_fault for
+ * VM_DONTEXPAND VMAs (VM_SPECIAL), and mapper keeps mappings from growing.
+ * Every fault in the same 2 MiB of a VMA makes the same choice, so no page
+ * table can appear under a huge entry (which vmf_insert_folio_pmd() warns
+ * about): page tables come only from faults that fell back for the range.
+ */
+static vm_fault_t mapper_fault_pmd(struct vm_fault *vmf, struct mapper_buf *buf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long haddr = vmf->address & PMD_MASK;
+	unsigned int order = PMD_SHIFT - PAGE_SHIFT;
+	unsigned long pgoff;
+	struct folio *folio;
+
+	if (mapper_vma_is_cow(vma) || (vma->vm_flags & VM_NOHUGEPAGE))
+		return VM_FAULT_FALLBACK;
+	if (haddr < vma->vm_start || vma->vm_end - haddr < PMD_SIZE)
+		return VM_FAULT_FALLBACK;
+	pgoff = vma->vm_pgoff + ((haddr - vma->vm_start) >> PAGE_SHIFT);
+	if (!IS_ALIGNED(pgoff, 1UL << order) || pgoff >= buf->nr_pages ||
+	    buf->nr_pages - pgoff < (1UL << order))
+		return VM_FAULT_FALLBACK;
+	folio = page_folio(buf->pages[pgoff]);
+	if (folio_order(folio) != order || &folio->page != buf->pages[pgoff])
+		return VM_FAULT_FALLBACK;
+	if (!pmd_none(*vmf->pmd))
+		return VM_FAULT_FALLBACK;
+	return vmf_insert_folio_pmd(vmf, folio, vmf->flags & FAULT_FLAG_WRITE);
+}
+#else
+static vm_fault_t mapper_fault_pmd(struct vm_fault *vmf, struct mapper_buf *buf)
+{
+	return VM_FAULT_FALLBACK;
+}
+#endif
+
 static vm_fault_t mapper_vm_fault(struct vm_fault *vmf)
 {
 	struct mapper_buf *buf = vmf->vma->vm_private_data;
 	struct page *page;
+	vm_fault_t ret;
 
 	/* vmf->pgoff is the page's index in the buffer; mmap checked the range. */
 	if (unlikely(vmf->pgoff >= buf->nr_pages))
 		return VM_FAULT_SIGBUS;
+
+	ret = mapper_fault_pmd(vmf, buf);
+	if (ret != VM_FAULT_FALLBACK)
+		return ret;
 
 	page = buf->pages[vmf->pgoff];
 	get_page(page);
@@ -55,6 +128,36 @@ static const struct vm_operations_struct mapper_vm_ops = {
 	.close = mapper_vm_close,
 	.fault = mapper_vm_fault,
 };
+
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+/*
+ * An address where offset @pgoff of the buffer lands on a PMD boundary, so
+ * that the buffer's folios can be mapped huge; what the mm would choose
+ * otherwise (a hint it can honour included) when that cannot help.
+ */
+unsigned long mapper_get_unmapped_area(struct file *file, unsigned long addr,
+				       unsigned long len, unsigned long pgoff,
+				       unsigned long flags)
+{
+#ifdef MAPPER_HAVE_MM_GET_UNMAPPED_AREA_MEMBER
+	/* thp_get_unmapped_area() only aligns for DAX files before 5.18. */
+	unsigned long off = pgoff << PAGE_SHIFT;
+	unsigned long ret;
+
+	if ((flags & MAP_FIXED) || len < PMD_SIZE || len + PMD_SIZE < len ||
+	    in_compat_syscall())
+		return current->mm->get_unmapped_area(file, addr, len, pgoff, flags);
+	ret = current->mm->get_unmapped_area(file, addr, len + PMD_SIZE, pgoff, flags);
+	if (IS_ERR_VALUE(ret))
+		return current->mm->get_unmapped_area(file, addr, len, pgoff, flags);
+	if (ret == addr)
+		return addr;
+	return ret + ((off - ret) & (PMD_SIZE - 1));
+#else
+	return thp_get_unmapped_area(file, addr, len, pgoff, flags);
+#endif
+}
+#endif
 
 int mapper_mmap(struct file *file, struct vm_area_struct *vma)
 {
@@ -85,8 +188,28 @@ int mapper_mmap(struct file *file, struct vm_area_struct *vma)
 	 */
 	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
 
+	/*
+	 * The cache mode cannot change while this mapping exists: it counts
+	 * in maps from here on, under the lock that mode changes take.
+	 */
+	mutex_lock(&buf->vmap_lock);
+	if (buf->cache != MAPPER_CACHE_CACHED) {
+		/*
+		 * Copy-on-write would map anonymous (write-back) pages with
+		 * this mapping's attributes: an alias PAT forbids.
+		 */
+		if (mapper_vma_is_cow(vma)) {
+			mutex_unlock(&buf->vmap_lock);
+			dev_info_ratelimited(&md->dev,
+					     "MAP_PRIVATE needs cache=cached (the device is %s)\n",
+					     mapper_cache_names[buf->cache]);
+			return -EINVAL;
+		}
+		vma->vm_page_prot = mapper_cache_pgprot(buf->cache, vma->vm_page_prot);
+	}
 	vma->vm_ops = &mapper_vm_ops;
 	vma->vm_private_data = buf;
 	mapper_vm_open(vma);
+	mutex_unlock(&buf->vmap_lock);
 	return 0;
 }

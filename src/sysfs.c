@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Read-only attributes of /sys/class/mapper/mapperN. */
+/* Attributes of /sys/class/mapper/mapperN; cache is the one writable. */
 #include <linux/device.h>
+#include <linux/string.h>
 #include <linux/sysfs.h>
 
 #include "internal.h"
@@ -20,9 +21,36 @@ static ssize_t maps_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(maps);
 
+static ssize_t cache_show(struct device *dev, struct device_attribute *attr,
+			  char *page)
+{
+	return sysfs_emit(page, "%s\n",
+			  mapper_cache_names[READ_ONCE(to_mapper_dev(dev)->buf->cache)]);
+}
+
+/* EBUSY while anything maps the buffer: see mapper_buf_set_cache(). */
+static ssize_t cache_store(struct device *dev, struct device_attribute *attr,
+			   const char *page, size_t count)
+{
+	struct mapper_buf *buf = to_mapper_dev(dev)->buf;
+	int mode = __sysfs_match_string(mapper_cache_names, -1, page);
+	int ret;
+
+	if (mode < 0)
+		return -EINVAL;
+	if (mode != MAPPER_CACHE_CACHED && !mapper_cache_supported())
+		return -EOPNOTSUPP;
+	mutex_lock(&buf->vmap_lock);
+	ret = mapper_buf_set_cache(buf, mode);
+	mutex_unlock(&buf->vmap_lock);
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_RW(cache);
+
 static struct attribute *mapper_attrs[] = {
 	&dev_attr_size.attr,
 	&dev_attr_maps.attr,
+	&dev_attr_cache.attr,
 	NULL,
 };
 

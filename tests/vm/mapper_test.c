@@ -857,6 +857,289 @@ TEST(o_direct_io_into_and_out_of_a_mapping)
 	close(fd);
 }
 
+/* ---- huge (PMD) mappings ----------------------------------------------- */
+
+#define HUGE_SZ		(2 * MIB)
+#define HUGE_PARAMS	"devices=1 size=8M"
+
+/* A "Field:   N kB" line of /proc/self/smaps, for the VMA holding @addr. */
+static long smaps_kb(const void *addr, const char *field)
+{
+	char line[512];
+	int in = 0;
+	long kb = -1;
+	size_t flen = strlen(field);
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+			in = (uintptr_t)addr >= lo && (uintptr_t)addr < hi;
+			continue;
+		}
+		if (in && !strncmp(line, field, flen) && line[flen] == ':') {
+			kb = strtol(line + flen + 1, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return kb;
+}
+
+static int huge_setup(void)
+{
+	if (unload())
+		return -1;
+	return load(HUGE_PARAMS);
+}
+
+static void huge_teardown(void)
+{
+	unload();
+	load(DEFAULT_PARAMS);
+}
+
+TEST(shared_mapping_is_offered_aligned_and_mapped_huge)
+{
+	size_t len = 8 * MIB;
+	unsigned char *p, in[64], out[64];
+	int fd, sync[2];
+	char c;
+	pid_t pid;
+
+	ASSERT_EQ(0, huge_setup());
+	fd = open_dev(0, O_RDWR);
+	ASSERT_LE(0, fd);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(0, (uintptr_t)p % HUGE_SZ) {
+		TH_LOG("mmap returned %p, not 2 MiB aligned", p);
+	}
+	EXPECT_EQ(0, smaps_kb(p, "FilePmdMapped"));
+	fill(p, len, 41);		/* one write fault per 2 MiB */
+	EXPECT_EQ((long)(len >> 10), smaps_kb(p, "FilePmdMapped"));
+	EXPECT_EQ((long)(len >> 10), smaps_kb(p, "Rss"));
+
+	/* read() sees it; write() is seen through the huge entries. */
+	unsigned char *copy = malloc(len);
+
+	ASSERT_NE(NULL, copy);
+	ASSERT_EQ((ssize_t)len, pread(fd, copy, len, 0));
+	EXPECT_TRUE(check(copy, len, 41));
+	fill(copy, len, 42);
+	ASSERT_EQ((ssize_t)len, pwrite(fd, copy, len, 0));
+	EXPECT_TRUE(check(p, len, 42));
+	free(copy);
+
+	/* get_user_pages() on a huge entry, from another process. */
+	ASSERT_EQ(0, pipe(sync));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		/* The child refaults its inherited mapping huge, then waits. */
+		_exit(check(p + 3 * MIB, 4096, 42) && read(sync[0], &c, 1) == 1 ? 0 : 1);
+	}
+	struct iovec local = { in, sizeof(in) }, remote = { p + 5 * MIB + 100, sizeof(in) };
+
+	fill(out, sizeof(out), 43);
+	memcpy(p + 5 * MIB + 100, out, sizeof(out));
+	ASSERT_EQ((ssize_t)sizeof(in), process_vm_readv(pid, &local, 1, &remote, 1, 0));
+	EXPECT_EQ(0, memcmp(in, out, sizeof(in)));
+	fill(out, sizeof(out), 44);
+	local.iov_base = out;
+	remote.iov_base = p + 7 * MIB;
+	ASSERT_EQ((ssize_t)sizeof(out), process_vm_writev(pid, &local, 1, &remote, 1, 0));
+	EXPECT_TRUE(check(p + 7 * MIB, sizeof(out), 44));
+	ASSERT_EQ(1, write(sync[1], "x", 1));
+	EXPECT_EQ(0, wait_child(pid));
+	close(sync[0]);
+	close(sync[1]);
+
+	/* mremap() moves the huge entries (or splits them), data stays. */
+	unsigned char *moved = mremap(p, len, len, MREMAP_MAYMOVE);
+
+	ASSERT_NE(MAP_FAILED, moved);
+	p = moved;
+	EXPECT_TRUE(check(p + 7 * MIB, sizeof(out), 44));
+	EXPECT_TRUE(check(p, 4096, 42));
+
+	/* Page granularity where asked: the huge entry is split, data stays. */
+	fill(p, len, 45);
+	ASSERT_EQ(0, munmap(p + 3 * MIB, page));
+	ASSERT_EQ(0, mprotect(p + 6 * MIB, page, PROT_READ));
+	EXPECT_TRUE(check(p, 3 * MIB, 45));
+	EXPECT_GT((long)(len >> 10), smaps_kb(p, "FilePmdMapped"));
+	unsigned char *q = malloc(len);
+
+	ASSERT_NE(NULL, q);
+	ASSERT_EQ((ssize_t)len, pread(fd, q, len, 0));
+	EXPECT_TRUE(check(q, len, 45));
+	EXPECT_TRUE(memcmp(q + 3 * MIB + page, p + 3 * MIB + page, len - 3 * MIB - page) == 0);
+	free(q);
+	munmap(p, len);
+	close(fd);
+	huge_teardown();
+}
+
+TEST(misaligned_mapping_falls_back_to_page_entries)
+{
+	size_t len = 4 * MIB;
+	unsigned char *area, *p;
+	int fd;
+
+	ASSERT_EQ(0, huge_setup());
+	fd = open_dev(0, O_RDWR);
+	ASSERT_LE(0, fd);
+	/* A 2 MiB aligned address plus one page, for offset 0: never huge. */
+	area = mmap(NULL, len + 2 * HUGE_SZ, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, area);
+	p = (unsigned char *)(((uintptr_t)area + HUGE_SZ - 1) & ~(HUGE_SZ - 1)) + page;
+	ASSERT_EQ(p, mmap(p, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0));
+	fill(p, len, 51);
+	EXPECT_EQ(0, smaps_kb(p, "FilePmdMapped"));
+	EXPECT_EQ((long)(len >> 10), smaps_kb(p, "Rss"));
+	unsigned char *q = malloc(len);
+
+	ASSERT_NE(NULL, q);
+	ASSERT_EQ((ssize_t)len, pread(fd, q, len, 0));
+	EXPECT_TRUE(check(q, len, 51));
+	free(q);
+	munmap(area, len + 2 * HUGE_SZ);
+	close(fd);
+	huge_teardown();
+}
+
+TEST(private_mapping_of_huge_range_copies_single_pages)
+{
+	size_t len = 4 * MIB;
+	unsigned char *p, *q, byte;
+	int fd;
+
+	ASSERT_EQ(0, huge_setup());
+	fd = open_dev(0, O_RDWR);
+	ASSERT_LE(0, fd);
+	q = malloc(len);
+	ASSERT_NE(NULL, q);
+	fill(q, len, 61);
+	ASSERT_EQ((ssize_t)len, pwrite(fd, q, len, 0));
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_TRUE(check(p, len, 61));	/* read faults: may map huge */
+	TH_LOG("MAP_PRIVATE after reads: FilePmdMapped %ld kB",
+	       smaps_kb(p, "FilePmdMapped"));
+	p[MIB + 5] ^= 0xff;		/* copy-on-write of one page */
+	EXPECT_EQ((long)(page >> 10), smaps_kb(p, "Anonymous"));
+	ASSERT_EQ(1, pread(fd, &byte, 1, MIB + 5));
+	EXPECT_EQ(q[MIB + 5], byte);
+	EXPECT_EQ((unsigned char)(q[MIB + 5] ^ 0xff), p[MIB + 5]);
+	/* Pages not copied still show the buffer, later writes included. */
+	byte = q[3 * MIB] ^ 0x55;
+	ASSERT_EQ(1, pwrite(fd, &byte, 1, 3 * MIB));
+	EXPECT_EQ(byte, p[3 * MIB]);
+	byte = q[MIB + 6] ^ 0x55;
+	ASSERT_EQ(1, pwrite(fd, &byte, 1, MIB + 6));
+	EXPECT_EQ((unsigned char)q[MIB + 6], p[MIB + 6]);	/* our private copy */
+	free(q);
+	munmap(p, len);
+	close(fd);
+	huge_teardown();
+}
+
+/* ---- cache modes -------------------------------------------------------- */
+
+static int sysfs_write(int n, const char *attr, const char *text)
+{
+	char path[64];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/sys/class/mapper/mapper%d/%s", n, attr);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, strlen(text)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static int sysfs_is(int n, const char *attr, const char *want)
+{
+	char path[64], text[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/mapper/mapper%d/%s", n, attr);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (!fgets(text, sizeof(text), f))
+		text[0] = '\0';
+	fclose(f);
+	text[strcspn(text, "\n")] = '\0';
+	return !strcmp(text, want);
+}
+
+TEST(cache_mode_changes_only_while_unmapped)
+{
+	const char *modes[] = { "wc", "uc", "cached" };
+	int fd = open_dev(1, O_RDWR);
+	unsigned char *p, *q, in[256];
+
+	ASSERT_LE(0, fd);
+	EXPECT_TRUE(sysfs_is(1, "cache", "cached"));
+	EXPECT_EQ(-EINVAL, sysfs_write(1, "cache", "writeback"));
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		ASSERT_EQ(0, sysfs_write(1, "cache", modes[i])) {
+			TH_LOG("cache=%s", modes[i]);
+		}
+		EXPECT_TRUE(sysfs_is(1, "cache", modes[i]));
+		p = mmap(NULL, DEFAULT_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		ASSERT_NE(MAP_FAILED, p);
+		fill(p, DEFAULT_SIZE, 70 + i);
+		ASSERT_EQ((ssize_t)sizeof(in), pread(fd, in, sizeof(in), 0));
+		EXPECT_TRUE(check(in, sizeof(in), 70 + i));
+		/* Mapped: every change is refused, the mode stays. */
+		EXPECT_EQ(-EBUSY, sysfs_write(1, "cache", i ? "wc" : "uc"));
+		EXPECT_EQ(-EBUSY, sysfs_write(1, "cache", i == 2 ? "uc" : "cached"));
+		EXPECT_TRUE(sysfs_is(1, "cache", modes[i]));
+		/* Copy-on-write would alias anonymous memory: cached only. */
+		q = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+		if (i < 2) {
+			EXPECT_EQ(MAP_FAILED, q);
+			EXPECT_EQ(EINVAL, errno);
+		} else {
+			EXPECT_NE(MAP_FAILED, q);
+			munmap(q, page);
+		}
+		munmap(p, DEFAULT_SIZE);
+	}
+	close(fd);
+	EXPECT_TRUE(sysfs_is(1, "cache", "cached"));
+}
+
+TEST(cache_parameter_sets_every_device)
+{
+	int fd;
+	unsigned char *p;
+
+	ASSERT_EQ(0, unload());
+	ASSERT_EQ(0, load("devices=2 size=4M cache=wc"));
+	EXPECT_TRUE(sysfs_is(0, "cache", "wc"));
+	EXPECT_TRUE(sysfs_is(1, "cache", "wc"));
+	fd = open_dev(0, O_RDWR);
+	ASSERT_LE(0, fd);
+	p = mmap(NULL, 4 * MIB, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	fill(p, 4 * MIB, 75);
+	EXPECT_TRUE(check(p, 4 * MIB, 75));
+	munmap(p, 4 * MIB);
+	close(fd);
+	ASSERT_EQ(0, unload());	/* pages go back write-back */
+	ASSERT_EQ(0, load(DEFAULT_PARAMS));
+}
+
 /* ---- concurrency -------------------------------------------------------- */
 
 #define STRESS_WORKERS	8	/* 6 threads here, 2 in child processes */
@@ -1029,7 +1312,7 @@ TEST(bad_parameters_fail_cleanly_with_one_log_line)
 		"size=0", "size=abc", "size=1K2", "size=-1", "size=",
 		"size=99999999999999999999", "size=17179869184G", "size=100G",
 		"devices=0", "devices=257", "devices=x", "devices=-1",
-		"devices=256 size=64M",
+		"devices=256 size=64M", "cache=bogus", "cache=",
 	};
 	int kmsg = kmsg_open();
 
