@@ -1854,7 +1854,7 @@ static void quiesce(struct reloader *r)
 		if (maps != 0)
 			fail(w, CK_RMMOD_IDLE, "mapper%d: maps is %ld with nothing mapped", d, maps);
 	}
-	for (int tries = 0; tries < 100; tries++) {
+	for (int tries = 0; tries < 300; tries++) {	/* 3 s for slow debug kernels */
 		err = unload();
 		count(w, OP_RMMOD, err);
 		if (err != EAGAIN && err != EBUSY)
