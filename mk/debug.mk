@@ -47,7 +47,10 @@ $(OUT)/vm/mapper_fault: $(TOP)/tests/debug/mapper_fault.c $(TOP)/src/uapi/mapper
 	@mkdir -p $(@D)
 	$(TEST_CC) -static -O2 -g -Wall -Wextra -Werror -I$(TOP)/src/uapi -o $@ $<
 
-check-debug: vm-deps debug-module $(DEBUG_BINS)
+# vm-tests builds $(VM_BINS): mk/vm.mk comes after this file and after every
+# file adding to VM_BINS, which a prerequisite list here would not see.
+check-debug: vm-deps debug-module vm-tests $(OUT)/vm/mapper_fault \
+		$(if $(DEBUG_STRESS),$(OUT)/vm/mapper_stress)
 	$(TOP)/tests/debug/check --env $(DEBUG_ENV) --ko $(DEBUG_MOD)/mapper.ko \
 		--sample $(DEBUG_MOD)/samples/mapper_sample.ko --out $(OUT)/debug/vm \
 		$(foreach b,$(DEBUG_BINS),--bin $(b)) --mem $(DEBUG_MEM) \
