@@ -194,19 +194,58 @@ static double best(double a, double b)
 	return a < b ? a : b;
 }
 
-/* Best of @reps, on a mapping touched beforehand. */
-static double on_memory(enum kind k, double (*fn)(char *, size_t))
+/* A "Field: N kB" line of /proc/self/smaps for the mapping holding @addr. */
+static long smaps_kb(const void *addr, const char *field)
 {
-	void *base;
-	size_t maplen;
-	double t = 1e30;
-	char *p = map(k, size, &base, &maplen);
+	char line[512];
+	size_t flen = strlen(field);
+	long kb = -1;
+	int in = 0;
+	FILE *f = fopen("/proc/self/smaps", "r");
 
-	touch(p, size);
-	for (int r = 0; r < reps; r++)
-		t = best(t, fn(p, size));
-	munmap(base, maplen);
-	return t;
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+			in = (uintptr_t)addr >= lo && (uintptr_t)addr < hi;
+			continue;
+		}
+		if (in && !strncmp(line, field, flen) && line[flen] == ':') {
+			kb = strtol(line + flen + 1, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return kb;
+}
+
+static long huge_mib_mapper = -1, huge_mib_anon = -1;
+
+/*
+ * Best of @reps on a mapper mapping and on anonymous memory, both touched
+ * beforehand, measured alternately so that drift in the machine (a busy
+ * host, an emulator's caches) hits both alike.
+ */
+static void on_memory(double (*fn)(char *, size_t), double *tm, double *ta)
+{
+	void *bm, *ba;
+	size_t lm, la;
+	char *m = map(MAPPER, size, &bm, &lm);
+	char *a = map(ANON, size, &ba, &la);
+
+	touch(m, size);
+	touch(a, size);
+	huge_mib_mapper = smaps_kb(m, "FilePmdMapped") >> 10;
+	huge_mib_anon = smaps_kb(a, "AnonHugePages") >> 10;
+	*tm = *ta = 1e30;
+	for (int r = 0; r < reps; r++) {
+		*tm = best(*tm, fn(m, size));
+		*ta = best(*ta, fn(a, size));
+	}
+	munmap(bm, lm);
+	munmap(ba, la);
 }
 
 static double do_seq_read(char *p, size_t len) { return seq_read(p, len); }
@@ -319,16 +358,16 @@ bad:
 	       "----------------------------------------", "----------------",
 	       "----------------", "------------------", "------", "--------");
 
-	m = on_memory(MAPPER, do_seq_read);
-	a = on_memory(ANON, do_seq_read);
+	on_memory(do_seq_read, &m, &a);
 	row("sequential read", "MB/s", mb / m, mb / a, "anonymous", a / m, ">= 0.97");
-	m = on_memory(MAPPER, do_seq_write);
-	a = on_memory(ANON, do_seq_write);
+	on_memory(do_seq_write, &m, &a);
 	row("sequential write", "MB/s", mb / m, mb / a, "anonymous", a / m, ">= 0.97");
-	m = on_memory(MAPPER, do_random);
-	a = on_memory(ANON, do_random);
+	on_memory(do_random, &m, &a);
 	row("random 8-byte reads", "M/s", RANDOM_READS / m / 1e6,
 	    RANDOM_READS / a / 1e6, "anonymous", a / m, ">= 1.0");
+
+	printf("\nhuge entries during these: mapper %ld MiB (FilePmdMapped), anonymous %ld MiB (AnonHugePages) of %zu MiB\n\n",
+	       huge_mib_mapper, huge_mib_anon, size / MIB);
 
 	/* Time ratios from here on: below 1 means mapper is faster. */
 	{
