@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -889,6 +890,21 @@ static long smaps_kb(const void *addr, const char *field)
 	return kb;
 }
 
+/*
+ * Whether this kernel maps mapper's folios huge: before 6.12 the mm core does
+ * (finish_fault), from 6.15 mapper does (vmf_insert_folio_pmd); Debian's 6.12
+ * does neither, so there page entries are expected (see mapper(4)).
+ */
+static int huge_expected(void)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return 1;
+	return major * 1000 + minor < 6012 || major * 1000 + minor >= 6015;
+}
+
 static int huge_setup(void)
 {
 	if (unload())
@@ -920,7 +936,7 @@ TEST(shared_mapping_is_offered_aligned_and_mapped_huge)
 	}
 	EXPECT_EQ(0, smaps_kb(p, "FilePmdMapped"));
 	fill(p, len, 41);		/* one write fault per 2 MiB */
-	EXPECT_EQ((long)(len >> 10), smaps_kb(p, "FilePmdMapped"));
+	EXPECT_EQ(huge_expected() ? (long)(len >> 10) : 0, smaps_kb(p, "FilePmdMapped"));
 	EXPECT_EQ((long)(len >> 10), smaps_kb(p, "Rss"));
 
 	/* read() sees it; write() is seen through the huge entries. */
@@ -971,7 +987,8 @@ TEST(shared_mapping_is_offered_aligned_and_mapped_huge)
 	ASSERT_EQ(0, munmap(p + 3 * MIB, page));
 	ASSERT_EQ(0, mprotect(p + 6 * MIB, page, PROT_READ));
 	EXPECT_TRUE(check(p, 3 * MIB, 45));
-	EXPECT_GT((long)(len >> 10), smaps_kb(p, "FilePmdMapped"));
+	if (huge_expected())
+		EXPECT_GT((long)(len >> 10), smaps_kb(p, "FilePmdMapped"));
 	unsigned char *q = malloc(len);
 
 	ASSERT_NE(NULL, q);
