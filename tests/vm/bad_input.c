@@ -983,6 +983,85 @@ TEST(ioctl_info_bad_pointers_are_efault)
 	close(fd);
 }
 
+/* ---- cache modes and sysfs ------------------------------------------------------ */
+
+TEST(cache_parameter_unparsable_is_einval)
+{
+	PARAMS_FAIL(EINVAL, "cache", "cache=bogus", "cache=", "cache=WC", "cache=wc,uc",
+		    "cache=writeback");
+}
+
+static int sysfs_write(int n, const char *attr, const char *text)
+{
+	char path[64];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/sys/class/mapper/mapper%d/%s", n, attr);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, strlen(text)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+TEST(sysfs_writes_that_cannot_be_done_are_refused)
+{
+	int fd = open_dev(1, O_RDWR), ret;
+	void *p;
+
+	ASSERT_LE(0, fd);
+	ret = sysfs_write(1, "cache", "writeback");
+	TH_LOG("echo writeback > cache -> %s", ename(-ret));
+	EXPECT_EQ(-EINVAL, ret);
+	ret = sysfs_write(1, "cache", "\n");
+	TH_LOG("echo > cache -> %s", ename(-ret));
+	EXPECT_EQ(-EINVAL, ret);
+	ret = sysfs_write(1, "size", "4096");
+	TH_LOG("echo 4096 > size (read-only) -> %s", ename(-ret));
+	EXPECT_EQ(-EACCES, ret);
+	ret = sysfs_write(1, "maps", "0");
+	TH_LOG("echo 0 > maps (read-only) -> %s", ename(-ret));
+	EXPECT_EQ(-EACCES, ret);
+	p = mmap(NULL, pg, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ret = sysfs_write(1, "cache", "wc");
+	TH_LOG("echo wc > cache while mapped -> %s", ename(-ret));
+	EXPECT_EQ(-EBUSY, ret);
+	munmap(p, pg);
+	close(fd);
+}
+
+/*
+ * Copy-on-write pages would be cached aliases of a write-combined buffer;
+ * any MAP_PRIVATE mapping may become writable (mprotect), so all are refused.
+ */
+TEST(private_mapping_of_a_wc_buffer_is_einval)
+{
+	int fd = open_dev(1, O_RDWR), ro = open_dev(1, O_RDONLY), err;
+	void *p;
+
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, ro);
+	if (sysfs_write(1, "cache", "wc"))
+		SKIP(goto out, "cache=wc is not offered here");
+	err = try_mmap(fd, NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE, 0);
+	TH_LOG("mmap MAP_PRIVATE PROT_WRITE of a cache=wc buffer -> %s", ename(err));
+	EXPECT_EQ(EINVAL, err);
+	err = try_mmap(ro, NULL, pg, PROT_READ, MAP_PRIVATE, 0);
+	TH_LOG("mmap MAP_PRIVATE PROT_READ, O_RDONLY fd, cache=wc -> %s", ename(err));
+	EXPECT_EQ(EINVAL, err);
+	p = mmap(NULL, pg, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(0, ((volatile char *)p)[0] * 0);
+	munmap(p, pg);
+out:
+	EXPECT_EQ(0, sysfs_write(1, "cache", "cached"));
+	close(ro);
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	pg = sysconf(_SC_PAGESIZE);
