@@ -206,7 +206,7 @@ TEST(size_near_the_largest_number_is_refused_as_too_big)
 		    "size=0xfffffffffffff001");
 }
 
-TEST(size_beyond_half_of_ram_is_einval)
+TEST(buffers_larger_than_the_ram_limit_are_einval)
 {
 	PARAMS_FAIL(EINVAL, "RAM", "size=100G", "size=1G", "devices=256 size=64M",
 		    "devices=2 size=200M");
