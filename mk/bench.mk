@@ -34,3 +34,15 @@ bench: vm-deps bench-deps vm-module $(OUT)/vm/mapper_bench
 		--out $(OUT)/bench/vm \
 		--append "mvbenchsize=$(BENCH_SIZE) $(if $(BENCH_ARGS),mvbenchargs=$(BENCH_ARGS)) $(VM_ARGS)"
 	@$(TOP)/tests/bench/report $(OUT)/bench
+
+# A 1 GiB buffer in a 2 GiB VM: maps (huge where the kernel allows), keeps its
+# data through read(), fork and splits, unloads cleanly. Not in "make check"
+# (it takes a minute under TCG).
+.PHONY: check-big
+check-big: vm-deps vm-module vm-tests
+	$(TOP)/tests/vm/run --mode big --kernel $(VMLINUZ) --ko $(OUT)/mod/$(KVER)/mapper.ko \
+		--bin $(OUT)/vm/mapper_test --mem 2G --timeout 1200 --out $(OUT)/vm/big \
+		--append "$(VM_DEBUG_ARGS) $(VM_ARGS)"
+	@! grep -E '^not ok' $(OUT)/vm/big/result.log
+	@grep -q '^ok .*whole_buffer_maps_and_keeps_its_data' $(OUT)/vm/big/result.log
+	@echo "check-big: a 1 GiB buffer in a 2 GiB VM: PASS"

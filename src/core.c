@@ -217,10 +217,13 @@ static int mapper_check_params(size_t *bytes)
 		pr_err("size=0: a buffer needs at least one byte\n");
 		return -EINVAL;
 	}
-	/* Half of RAM at most, for all buffers together. */
+	/*
+	 * Three quarters of RAM at most, for all buffers together: a 1 GiB
+	 * buffer fits in a machine with 2 GiB, and the system keeps the rest.
+	 */
 	if (check_mul_overflow(pages, (unsigned long long)devices, &total) ||
-	    total > totalram_pages() / 2) {
-		pr_err("devices=%u size=%llu: more than half of the %lu MiB of RAM\n",
+	    total > totalram_pages() / 4 * 3) {
+		pr_err("devices=%u size=%llu: more than 3/4 of the %lu MiB of RAM\n",
 		       devices, size, totalram_pages() >> (20 - PAGE_SHIFT));
 		return -EINVAL;
 	}
