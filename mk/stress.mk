@@ -4,6 +4,7 @@
 #
 #   make stress [STRESS_SECONDS=600] [SEED=n]   mapper_stress in the VM (stock 6.1 kernel,
 #                                               debug allocator options), default 120 s
+#        [STRESS_PARAMS=devices=2,size=4M]     module parameters (commas for spaces)
 #   make check-stress                           the same for CHECK_STRESS_SECONDS (150 s),
 #                                               after a short ASan+UBSan run on memfds
 #
@@ -13,6 +14,7 @@
 STRESS_SECONDS       ?= 120
 CHECK_STRESS_SECONDS ?= 150
 SEED                 ?=
+STRESS_PARAMS        ?=
 STRESS_SAN           := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 .PHONY: stress check-stress check-stress-host
@@ -45,7 +47,7 @@ define stress-vm
 		--moddir $(MODDIR) --out $(OUT)/vm/stress-$(KVER) \
 		$(foreach b,$(OUT)/vm/mapper_test $(VM_BINS),--bin $(b)) \
 		--timeout $$(($(1) + 300)) \
-		--append "$(VM_DEBUG_ARGS) mvstress=$(1)$(if $(SEED), mvseed=$(SEED)) $(VM_ARGS)"
+		--append "$(VM_DEBUG_ARGS) mvstress=$(1)$(if $(SEED), mvseed=$(SEED))$(if $(STRESS_PARAMS), mvparams=$(STRESS_PARAMS)) $(VM_ARGS)"
 endef
 
 stress: vm-deps vm-module vm-tests

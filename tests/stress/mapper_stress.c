@@ -83,7 +83,8 @@
 #define MAXW		64	/* workers */
 #define NFD		4	/* open files per worker */
 #define NMAP		6	/* mappings per worker */
-#define MAXMP		64	/* pages per mapping */
+#define MAXMP		1024	/* pages per mapping: a whole 4 MiB buffer */
+#define SMALLMP		64	/* pages of most mappings */
 #define MAXOWN		64	/* own pages per worker and device */
 #define SLOTP		8	/* pages per arena slot */
 #define NSLOT		4
@@ -542,9 +543,15 @@ static void release_all(struct worker *w)
 		if (!m->addr)
 			continue;
 		before_release(w);
-		for (unsigned long p = 0; p < m->n; p++)
-			if (m->mapped[p])
-				unmap_range(w, m, p, p + 1);
+		for (unsigned long p = 0; p < m->n; p++) {
+			unsigned long e = p;
+
+			while (e < m->n && m->mapped[e])
+				e++;
+			if (e > p)
+				unmap_range(w, m, p, e);
+			p = e;
+		}
 		forget_map(w, m);
 	}
 }
@@ -693,9 +700,12 @@ static void op_mmap(struct worker *w)
 	if (rn(&w->rng, 10) < 7) {		/* own pages */
 		pgoff = own_base(w) + rn(&w->rng, per_worker);
 		n = 1 + rn(&w->rng, own_base(w) + per_worker - pgoff);
+	} else if (rn(&w->rng, 8) == 0 && npages <= MAXMP) {
+		pgoff = 0;			/* the whole buffer: huge entries, where offered */
+		n = npages;
 	} else {				/* anywhere in the buffer */
 		pgoff = rn(&w->rng, npages);
-		n = 1 + rn(&w->rng, npages - pgoff < MAXMP ? npages - pgoff : MAXMP);
+		n = 1 + rn(&w->rng, npages - pgoff < SMALLMP ? npages - pgoff : SMALLMP);
 	}
 	if (rn(&w->rng, 4) == 0) {
 		if (n > SLOTP)
@@ -862,9 +872,8 @@ static void op_munmap(struct worker *w)
 
 	if (!m)
 		return;
-	for (i = 0; i < m->n; i++)
-		if (m->mapped[i])
-			check_map_page(w, m, i);
+	for (i = 0; i < 16; i++)
+		check_map_page(w, m, rn(&w->rng, m->n));
 	before_release(w);
 	/* Run by run: the holes may be another thread's mappings by now. */
 	for (i = 0; i < m->n; i++) {

@@ -6,28 +6,33 @@
 #
 #   mvstress=SECONDS   how long (default 120)
 #   mvseed=N           the seed (default: from /dev/urandom, printed)
+#   mvparams=A,B       module parameters, commas for spaces (default devices=2),
+#                      e.g. mvparams=devices=2,size=4M for huge mappings
 #
 # Prints "mapper-vm: PASS" or "mapper-vm: FAIL"; /init adds "mapper-vm: DONE".
 seconds=120
 seed=
+params=devices=2
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	mvstress=*) seconds=${arg#mvstress=} ;;
 	mvseed=*) seed=${arg#mvseed=} ;;
+	mvparams=*) params=$(echo "${arg#mvparams=}" | tr , ' ') ;;
 	esac
 done
 if [ -z "$seed" ]; then
 	seed=$(od -An -N8 -tu8 /dev/urandom | tr -d ' ')
 fi
-echo "mapper-vm: stress for ${seconds}s, seed $seed"
+echo "mapper-vm: stress for ${seconds}s, seed $seed, mapper $params"
 
 failed=0
 if [ ! -e /sys/module/mapper ]; then
-	insmod /lib/modules/mapper.ko devices=2 || { echo "mapper-vm: insmod failed"; failed=1; }
+	# shellcheck disable=SC2086
+	insmod /lib/modules/mapper.ko $params || { echo "mapper-vm: insmod failed"; failed=1; }
 fi
 if [ "$failed" = 0 ]; then
 	start=$(date +%s)
-	/bin/mapper_stress --seconds "$seconds" --seed "$seed" || failed=1
+	/bin/mapper_stress --seconds "$seconds" --seed "$seed" --params "$params" || failed=1
 	echo "mapper-vm: mapper_stress ran $(($(date +%s) - start))s"
 fi
 if [ -e /sys/module/mapper ] && ! rmmod mapper; then
