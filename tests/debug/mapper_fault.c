@@ -46,6 +46,7 @@
 #include "mapper.h"
 
 #define MAX_ATTEMPTS	20000	/* far above any path here: a runaway loop is a failure */
+#define SHORT		254	/* not an errno: a read or write that copied less */
 
 static const char *const splat_words[] = {
 	/*
@@ -54,13 +55,14 @@ static const char *const splat_words[] = {
 	 * with a stack dump by design (warn_alloc), and that is no splat.
 	 */
 	"WARNING:", "BUG:", "kernel BUG", "Oops", "general protection", "Kernel panic",
-	"KFENCE:", "KASAN:", "UBSAN:", "kmemleak:", "Redzone", "Poison overwritten",
+	"KFENCE:", "KASAN:", "UBSAN:", "Redzone", "Poison overwritten",
 	"possible circular", "INFO: ", "Unable to handle", "corruption",
 	/* A name still registered by an earlier attempt that failed. */
 	"sysfs: cannot create duplicate", "don't try to register things with the same name",
 };
 
 static int kmsg_fd = -1;
+static char *leftover;		/* a mapping whose munmap() failed under injection */
 static int nth_fd = -1;
 static long page;
 
@@ -68,6 +70,7 @@ static const char *errname(int e)
 {
 	switch (e) {
 	case 0: return "ok";
+	case SHORT: return "short";
 	case ENOMEM: return "ENOMEM";
 	case EINVAL: return "EINVAL";
 	case EFAULT: return "EFAULT";
@@ -297,13 +300,32 @@ static int do_op(const char *op, int fd, size_t size, char *ubuf, const char *ko
 				ret = -1;
 			}
 		}
-		munmap(p, size);
+		/*
+		 * munmap() allocates too (maple tree nodes) and may fail with
+		 * ENOMEM under injection; then the mapping is still there and
+		 * inject() unmaps it once fail-nth is off again.
+		 */
+		if (munmap(p, size)) {
+			ret = ret ? ret : errno;
+			leftover = p;
+		}
 		return ret;
 	}
-	if (!strcmp(op, "read"))
-		return pread(fd, ubuf, size, 0) == (ssize_t)size ? 0 : errno ? errno : -1;
-	if (!strcmp(op, "write"))
-		return pwrite(fd, ubuf, size, 0) == (ssize_t)size ? 0 : errno ? errno : -1;
+	/*
+	 * read/write copy to and from memory not faulted in yet, so that an
+	 * injected failure can land inside the copy (a user page that cannot
+	 * be allocated), and a short copy takes mapper's partial-copy path.
+	 */
+	if (!strcmp(op, "read")) {
+		ssize_t n = pread(fd, ubuf, size, 0);
+
+		return n == (ssize_t)size ? 0 : n >= 0 ? SHORT : errno;
+	}
+	if (!strcmp(op, "write")) {
+		ssize_t n = pwrite(fd, ubuf, size, 0);
+
+		return n == (ssize_t)size ? 0 : n >= 0 ? SHORT : errno;
+	}
 	if (!strcmp(op, "ioctl")) {
 		struct mapper_info info = { .argsz = sizeof(info) };
 		struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLPRI };
@@ -339,8 +361,7 @@ static int inject(const char *op, const char *ko)
 			return 1;
 		}
 		size = dev_size();
-		ubuf = malloc(size);
-		memset(ubuf, 0x5a, size);	/* faulted in before any injection */
+		ubuf = MAP_FAILED;	/* mapped afresh for each attempt */
 	}
 	nth_fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
 	if (nth_fd < 0) {
@@ -353,9 +374,16 @@ static int inject(const char *op, const char *ko)
 	for (n = 1; n <= MAX_ATTEMPTS; n++) {
 		int ret, hit;
 
+		if (ubuf)	/* fresh, untouched user memory for read/write */
+			ubuf = mmap(NULL, size, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		nth_set(n);
 		ret = do_op(op, fd, size, ubuf, ko);
 		hit = nth_injected();
+		if (leftover && munmap(leftover, size) == 0)
+			leftover = NULL;
+		if (ubuf)
+			munmap(ubuf, size);
 
 		if (ret < 0)
 			signals++;
@@ -425,7 +453,6 @@ static int inject(const char *op, const char *ko)
 	fflush(stdout);
 	if (fd >= 0)
 		close(fd);
-	free(ubuf);
 	return bad;
 }
 
