@@ -1534,6 +1534,12 @@ TEST(sample_producer_records_arrive_in_order_and_untorn)
 	munmap(h, DEFAULT_SIZE);
 	close(fd);
 
+	/* Unmapped, but the producer's mapper_vaddr() fixes the cache mode. */
+	EXPECT_EQ(-EBUSY, sysfs_write(0, "cache", "wc"));
+	EXPECT_TRUE(sysfs_is(0, "cache", "cached"));
+	EXPECT_EQ(0, sysfs_write(1, "cache", "wc"));	/* the other device is free */
+	EXPECT_EQ(0, sysfs_write(1, "cache", "cached"));
+
 	ASSERT_EQ(-EWOULDBLOCK, unload());
 	ASSERT_EQ(0, syscall(SYS_delete_module, "mapper_sample", O_NONBLOCK));
 	ASSERT_EQ(0, unload());
