@@ -31,6 +31,7 @@ note() { sed 's/^/#   /'; }
 SPLAT='WARNING:|BUG[: ]|Oops|general protection|Kernel panic|KFENCE:|KASAN:|UBSAN:|Redzone|Poison overwritten|Object padding|possible circular|INFO: |Unable to handle|corruption|page dumped because'
 
 debug_setup() {
+	echo "# kernel up for $(cut -d' ' -f1 /proc/uptime) s (boot to this mode)"
 	mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 	# Nothing was run yet: whatever kmemleak reports now is the kernel's
 	# own boot (a false positive at most), so it is set aside with "clear"
