@@ -982,6 +982,13 @@ TEST(shared_mapping_is_offered_aligned_and_mapped_huge)
 	EXPECT_TRUE(check(p + 7 * MIB, sizeof(out), 44));
 	EXPECT_TRUE(check(p, 4096, 42));
 
+	/* Reclaim hints and a partial zap on huge entries: nothing is lost. */
+	EXPECT_EQ(0, madvise(p, 2 * MIB, MADV_COLD));
+	EXPECT_EQ(0, madvise(p + 2 * MIB + page, page, MADV_PAGEOUT));
+	EXPECT_EQ(0, madvise(p + 2 * MIB, 2 * MIB, MADV_PAGEOUT));
+	EXPECT_EQ(0, madvise(p + MIB, page, MADV_DONTNEED));
+	EXPECT_TRUE(check(p, 4 * MIB, 42));
+
 	/* Page granularity where asked: the huge entry is split, data stays. */
 	fill(p, len, 45);
 	ASSERT_EQ(0, munmap(p + 3 * MIB, page));
