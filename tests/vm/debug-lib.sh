@@ -60,10 +60,18 @@ splat_check() {
 }
 
 # kmemleak reports only objects older than 5 s that no scan found a pointer
-# to; two scans with a pause let short-lived references go. A report that
-# names mapper, or an address in module space that no longer resolves to a
-# symbol (a module unloaded since the allocation: mapper or its sample),
-# fails; any other report is shown as a note.
+# to; two scans with a pause let short-lived references go. Each report is
+# sorted into one of three kinds:
+# - mapper's: it names mapper, or its backtrace has an address in module
+#   space that no longer resolves to a symbol (a module unloaded since the
+#   allocation: mapper or its sample). These fail the check.
+# - known kernel leaks: 6.1's __class_register() frees its subsys_private
+#   without the kobject's name when kset_register() fails, which only an
+#   injected allocation failure inside class_create() makes happen (8 bytes,
+#   the string "mapper"). mapper cannot avoid it: its own error path is right.
+#   Only that one small object matches: a class that mapper itself forgot to
+#   destroy leaks the whole subsys_private too, which counts as mapper's.
+# - anything else: the kernel's own, shown as a note.
 kmemleak_check() { # kmemleak_check WHEN
 	kml=/sys/kernel/debug/kmemleak
 	if [ ! -w $kml ]; then
@@ -81,15 +89,31 @@ kmemleak_check() { # kmemleak_check WHEN
 	echo scan >$kml
 	echo "$printk" >/proc/sys/kernel/printk
 	cat $kml >/tmp/kmemleak.txt
-	leaks=$(grep -c '^unreferenced object' /tmp/kmemleak.txt)
-	if grep -qE 'mapper|\[<[0-9a-f]+>\] 0xffffffff[a-f][0-9a-f]*$' /tmp/kmemleak.txt; then
-		nok "kmemleak finds no leak $1 ($leaks unreferenced objects, mapper's among them)"
-		head -n 150 /tmp/kmemleak.txt | note
+	rm -f /tmp/kml.mapper /tmp/kml.known /tmp/kml.other
+	counts=$(awk '
+		function done_one() {
+			if (!rec) return
+			if (cls && name && small) { k++; printf "%s", rec >"/tmp/kml.known" }
+			else if (mod) { m++; printf "%s", rec >"/tmp/kml.mapper" }
+			else { o++; printf "%s", rec >"/tmp/kml.other" }
+			rec = ""; mod = cls = name = small = 0
+		}
+		/^unreferenced object/ { done_one(); small = /\(size [0-9]\):$/ }
+		{ rec = rec $0 "\n" }
+		/mapper/ || /\] 0xffffffff[a-f][0-9a-f]*$/ { mod = 1 }
+		/__class_register/ { cls = 1 }
+		/kobject_set_name/ { name = 1 }
+		END { done_one(); print m + 0, k + 0, o + 0 }' /tmp/kmemleak.txt)
+	set -- "$1" $counts
+	if [ "$2" != 0 ]; then
+		nok "kmemleak finds no leak $1 ($2 of mapper's, $3 known kernel, $4 other)"
+		head -n 150 /tmp/kml.mapper | note
 	else
-		ok "kmemleak finds no leak $1 ($leaks unreferenced objects, none of mapper's)"
-		[ "$leaks" = 0 ] || head -n 60 /tmp/kmemleak.txt | note
+		ok "kmemleak finds no leak $1 ($2 of mapper's, $3 known kernel, $4 other)"
 	fi
-	echo "# kmemleak-objects $leaks"
+	[ "$3" = 0 ] || { echo "# known 6.1 kernel leak (__class_register error path), not mapper's:"; head -n 20 /tmp/kml.known | note; }
+	[ "$4" = 0 ] || { echo "# the kernel's own, not mapper's:"; head -n 60 /tmp/kml.other | note; }
+	echo "# kmemleak-objects mapper=$2 known-kernel=$3 other=$4"
 	# Reported once is enough: the next check sees only new ones.
 	echo clear >$kml
 }
