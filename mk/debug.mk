@@ -10,6 +10,8 @@
 #                         insmod/rmmod cycles, and the stress tool if present
 #
 # Longer runs: make check-debug DEBUG_CYCLES=50 DEBUG_STRESS=1800 DEBUG_SEED=7
+# (DEBUG_CYCLES: rounds of 22 loads; DEBUG_STRESS: seconds, 0 for none)
+# Some modes only: make check-debug DEBUG_MODES=faults DEBUG_STRESS=
 # A scratch copy of the module: make check-debug DEBUG_SRC=/path/to/src
 
 DEBUG_DIR     := $(CACHE)/kernels/6.1-debug
@@ -21,6 +23,8 @@ DEBUG_MEM     ?= 512M
 DEBUG_TIMEOUT ?= 1800
 DEBUG_CYCLES  ?=
 DEBUG_SEED    ?= 1
+# Which VM runs: any of debug faults cycles (stress follows DEBUG_STRESS).
+DEBUG_MODES   ?= debug faults cycles
 # The stress tool's VM mode, when its files are in the tree (mk/stress.mk
 # builds $(OUT)/vm/mapper_stress): two minutes by default.
 DEBUG_STRESS  ?= $(if $(and $(wildcard $(TOP)/tests/vm/stress.sh),$(wildcard $(TOP)/mk/stress.mk)),120,)
@@ -75,7 +79,8 @@ check-debug: vm-deps debug-module vm-tests $(OUT)/vm/mapper_fault $(OUT)/debug/v
 	$(TOP)/tests/debug/check --env $(DEBUG_ENV) --ko $(DEBUG_MOD)/mapper.ko \
 		--sample $(DEBUG_MOD)/samples/mapper_sample.ko --out $(OUT)/debug/vm \
 		$(foreach b,$(DEBUG_BINS),--bin $(b)) --mem $(DEBUG_MEM) \
-		--timeout $(DEBUG_TIMEOUT) $(if $(DEBUG_CYCLES),--cycles $(DEBUG_CYCLES)) \
+		--timeout $(DEBUG_TIMEOUT) --modes "$(DEBUG_MODES)" \
+		$(if $(DEBUG_CYCLES),--cycles $(DEBUG_CYCLES)) \
 		$(if $(DEBUG_STRESS),--stress $(DEBUG_STRESS) --seed $(DEBUG_SEED))
 
 CHECK_TARGETS += check-debug
