@@ -2,7 +2,7 @@
 #
 # The module under a debug kernel: KASAN, KFENCE, DEBUG_PAGEALLOC, DEBUG_VM,
 # lockdep, kmemleak and fault injection, built from Debian's linux-source-6.1
-# by tests/debug/build-kernel (cached; ~N min the first time).
+# by tests/debug/build-kernel (cached; about 25 min the first time on 2 cores).
 #
 #   make debug-kernel     build (or find cached) the debug kernel
 #   make check-debug      W=1 module build against it, then in the VM: the
@@ -10,7 +10,7 @@
 #                         insmod/rmmod cycles, and the stress tool if present
 #
 # Longer runs: make check-debug DEBUG_CYCLES=50 DEBUG_STRESS=1800 DEBUG_SEED=7
-# (DEBUG_CYCLES: rounds of 22 loads; DEBUG_STRESS: seconds, 0 for none)
+# (DEBUG_CYCLES: rounds of 22 loads; DEBUG_STRESS: seconds, empty for none)
 # Some modes only: make check-debug DEBUG_MODES=faults DEBUG_STRESS=
 # A scratch copy of the module: make check-debug DEBUG_SRC=/path/to/src
 
