@@ -1008,6 +1008,40 @@ TEST(shared_mapping_is_offered_aligned_and_mapped_huge)
 	huge_teardown();
 }
 
+TEST(o_direct_io_into_and_out_of_huge_entries)
+{
+	const size_t len = 8 * MIB, io = 512 * 1024;
+	unsigned char *p, *tmp;
+	int fd, blk;
+
+	blk = open("/dev/ram0", O_RDWR | O_DIRECT);
+	if (blk < 0)
+		SKIP(return, "no /dev/ram0 (brd) in this VM for O_DIRECT");
+	ASSERT_EQ(0, huge_setup());
+	fd = open_dev(0, O_RDWR);
+	ASSERT_LE(0, fd);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	fill(p, len, 81);
+	if (huge_expected())
+		EXPECT_EQ((long)(len >> 10), smaps_kb(p, "FilePmdMapped"));
+	ASSERT_EQ((ssize_t)io, pwrite(blk, p + 2 * MIB + page, io, 0));	/* out of it */
+	ASSERT_EQ((ssize_t)io, pread(blk, p + 5 * MIB, io, 0));		/* into it */
+	munmap(p, len);
+	tmp = malloc(len);
+	ASSERT_NE(NULL, tmp);
+	fill(tmp, len, 81);		/* what the buffer held */
+	p = malloc(io);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ((ssize_t)io, pread(fd, p, io, 5 * MIB));
+	EXPECT_EQ(0, memcmp(p, tmp + 2 * MIB + page, io));
+	free(p);
+	free(tmp);
+	close(blk);
+	close(fd);
+	huge_teardown();
+}
+
 TEST(misaligned_mapping_falls_back_to_page_entries)
 {
 	size_t len = 4 * MIB;
