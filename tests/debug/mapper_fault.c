@@ -24,8 +24,12 @@
  * path; each successful load is unloaded again), load-sample (mapper_sample.ko
  * with mapper loaded), open, mmap (MAP_SHARED, every page written), private
  * (MAP_PRIVATE, every page written: copy-on-write), split (mprotect of a
- * middle page splits the VMA), fork (a child inherits a mapping), read, write,
- * ioctl (MAPPER_IOC_INFO and poll).
+ * middle page splits the VMA), fork (a child inherits a mapping), read and
+ * write (the whole buffer, to or from anonymous memory not faulted in yet, so
+ * a failure can land inside the copy: a short count is a clean result), ioctl
+ * (MAPPER_IOC_INFO and poll). Successes with a fault injected are normal: the
+ * failure may hit an allocation that has a fallback (a smaller chunk, a page
+ * fault retried).
  */
 #define _GNU_SOURCE
 #include <errno.h>
