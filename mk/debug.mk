@@ -62,7 +62,7 @@ $(OUT)/debug/harness/kselftest_harness.h: $(TOP)/mk/debug.mk
 	@grep -q '^#define TEST_TIMEOUT_DEFAULT $(DEBUG_TEST_TIMEOUT)$$' $@.new
 	@mv $@.new $@
 
-$(OUT)/debug/vm/mapper_test: $(TOP)/tests/vm/mapper_test.c $(TOP)/src/uapi/mapper.h \
+$(OUT)/debug/vm/mapper_test: $(TOP)/tests/vm/mapper_test.c $(TOP)/tests/vm/vm_util.h $(TOP)/src/uapi/mapper.h \
 		$(OUT)/debug/harness/kselftest_harness.h
 	@mkdir -p $(@D)
 	$(TEST_CC) -static -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare -pthread \

@@ -28,7 +28,7 @@ $(OUT)/test/mapper_stress: $(TOP)/tests/stress/mapper_stress.c $(TOP)/src/uapi/m
 	$(TEST_CC) -O1 -g -Wall -Wextra -Werror -pthread $(STRESS_SAN) -I$(TOP)/src/uapi -o $@ $<
 
 # The kselftest header as mk/vm.mk uses it for mapper_test.
-$(OUT)/vm/bad_input: $(TOP)/tests/vm/bad_input.c $(TOP)/src/uapi/mapper.h
+$(OUT)/vm/bad_input: $(TOP)/tests/vm/bad_input.c $(TOP)/tests/vm/vm_util.h $(TOP)/src/uapi/mapper.h
 	@mkdir -p $(@D)
 	$(TEST_CC) -static -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare \
 		-I$$($(TOP)/tests/lib/linux-source)/tools/testing/selftests \

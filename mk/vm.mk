@@ -28,7 +28,7 @@ vm-module: vm-deps
 
 # 6.1's kselftest_harness.h passes arguments TEST() bodies ignore, and its
 # EXPECT_*() compare literals with unsigned fields: both warnings are noise here.
-$(OUT)/vm/mapper_test: $(TOP)/tests/vm/mapper_test.c $(TOP)/src/uapi/mapper.h \
+$(OUT)/vm/mapper_test: $(TOP)/tests/vm/mapper_test.c $(TOP)/tests/vm/vm_util.h $(TOP)/src/uapi/mapper.h \
 		$(TOP)/src/uapi/mapper_sample.h
 	@mkdir -p $(@D)
 	$(TEST_CC) -static -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare -pthread \

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "vm_util.h"
 #include "mapper.h"
 
 #ifndef MAP_FIXED_NOREPLACE
@@ -90,59 +91,6 @@ static long sysfs_maps(int n)
 }
 
 /* ---- module parameters --------------------------------------------------- */
-
-static int load(const char *params)
-{
-	int fd = open(getenv("MAPPER_KO") ? getenv("MAPPER_KO") : "/lib/modules/mapper.ko",
-		      O_RDONLY | O_CLOEXEC);
-	int ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
-	close(fd);
-	return ret;
-}
-
-static int unload(void)
-{
-	return syscall(SYS_delete_module, "mapper", O_NONBLOCK) ? -errno : 0;
-}
-
-static int loaded(void)
-{
-	return access("/sys/module/mapper", F_OK) == 0;
-}
-
-/* Kernel log records since kmsg_open(), the last one with @needle kept. */
-static int kmsg_open(void)
-{
-	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-
-	if (fd >= 0)
-		lseek(fd, 0, SEEK_END);
-	return fd;
-}
-
-static int kmsg_lines(int fd, const char *needle, char *last, size_t lastsz)
-{
-	char rec[1024];
-	int count = 0;
-	ssize_t n;
-
-	while ((n = read(fd, rec, sizeof(rec) - 1)) > 0) {
-		char *msg;
-
-		rec[n] = '\0';
-		rec[strcspn(rec, "\n")] = '\0';
-		msg = strchr(rec, ';');
-		if (msg && strstr(msg, needle)) {
-			count++;
-			snprintf(last, lastsz, "%s", msg + 1);
-		}
-	}
-	return count;
-}
 
 /*
  * Each parameter string must fail with @err, register nothing and explain

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "vm_util.h"
 #include "mapper.h"
 #include "mapper_sample.h"
 
@@ -80,71 +81,6 @@ static int check(const unsigned char *p, size_t len, unsigned int seed)
 		if (p[i] != (unsigned char)((i * 131 + seed * 7 + (i >> 12)) ^ seed))
 			return 0;
 	return 1;
-}
-
-static const char *module_path(void)
-{
-	const char *p = getenv("MAPPER_KO");
-
-	return p ? p : "/lib/modules/mapper.ko";
-}
-
-/* insmod through finit_module(2): returns 0 or -errno. */
-static int load_ko(const char *path, const char *params)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
-	close(fd);
-	return ret;
-}
-
-static int load(const char *params)
-{
-	return load_ko(module_path(), params);
-}
-
-static int unload(void)
-{
-	return syscall(SYS_delete_module, "mapper", O_NONBLOCK) ? -errno : 0;
-}
-
-static int loaded(void)
-{
-	return access("/sys/module/mapper", F_OK) == 0;
-}
-
-/* Kernel log records appended after kmsg_open(), concatenated. */
-static int kmsg_open(void)
-{
-	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-
-	if (fd >= 0)
-		lseek(fd, 0, SEEK_END);
-	return fd;
-}
-
-static int kmsg_lines_with(int fd, const char *needle, char *last, size_t lastsz)
-{
-	char rec[1024];
-	int count = 0;
-	ssize_t n;
-
-	while ((n = read(fd, rec, sizeof(rec) - 1)) > 0) {
-		char *msg;
-
-		rec[n] = '\0';
-		rec[strcspn(rec, "\n")] = '\0';	/* drop the SUBSYSTEM= lines */
-		msg = strchr(rec, ';');
-		if (msg && strstr(msg, needle)) {
-			count++;
-			snprintf(last, lastsz, "%s", msg + 1);
-		}
-	}
-	return count;
 }
 
 static int wait_child(pid_t pid)
@@ -556,7 +492,7 @@ TEST(mmap_reaching_past_end_is_einval)
 		EXPECT_EQ(MAP_FAILED, mmap(NULL, bad[i].len, PROT_READ, MAP_PRIVATE, fd, bad[i].off));
 	}
 	/* The refusal is explained in the kernel log. */
-	ASSERT_LE(1, kmsg_lines_with(kmsg, "outside the", line, sizeof(line)));
+	ASSERT_LE(1, kmsg_lines(kmsg, "outside the", line, sizeof(line)));
 	TH_LOG("dmesg: %s", line);
 	ASSERT_EQ(0, sysfs_long(0, "maps"));
 	close(kmsg);
@@ -1456,7 +1392,7 @@ TEST(bad_parameters_fail_cleanly_with_one_log_line)
 		EXPECT_FALSE(loaded());
 		EXPECT_NE(0, access("/sys/class/mapper", F_OK));
 		EXPECT_NE(0, access("/dev/mapper0", F_OK));
-		EXPECT_EQ(1, kmsg_lines_with(kmsg, "mapper", line, sizeof(line))) {
+		EXPECT_EQ(1, kmsg_lines(kmsg, "mapper", line, sizeof(line))) {
 			TH_LOG("%s: expected one log line, last: %s", bad[i], line);
 		}
 		TH_LOG("%-28s -> %s", bad[i], line);

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the in-VM test programs share: mapper loaded and unloaded through the
+ * module system calls (as insmod and rmmod do, with their errno), and the
+ * kernel log lines a test caused, read from /dev/kmsg.
+ */
+#ifndef MAPPER_VM_UTIL_H
+#define MAPPER_VM_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* The module the VM's /init loaded; MAPPER_KO names another copy. */
+static inline const char *module_path(void)
+{
+	const char *p = getenv("MAPPER_KO");
+
+	return p ? p : "/lib/modules/mapper.ko";
+}
+
+/* insmod through finit_module(2): returns 0 or -errno. */
+static inline int load_ko(const char *path, const char *params)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+static inline int load(const char *params)
+{
+	return load_ko(module_path(), params);
+}
+
+/* rmmod: O_NONBLOCK, so a module in use gives -EWOULDBLOCK at once. */
+static inline int unload(void)
+{
+	return syscall(SYS_delete_module, "mapper", O_NONBLOCK) ? -errno : 0;
+}
+
+static inline int loaded(void)
+{
+	return access("/sys/module/mapper", F_OK) == 0;
+}
+
+/* A reader of the kernel log records appended from now on. */
+static inline int kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/* How many new records contain @needle; the text of the last one in @last. */
+static inline int kmsg_lines(int fd, const char *needle, char *last, size_t lastsz)
+{
+	char rec[1024];
+	int count = 0;
+	ssize_t n;
+
+	while ((n = read(fd, rec, sizeof(rec) - 1)) > 0) {
+		char *msg;
+
+		rec[n] = '\0';
+		rec[strcspn(rec, "\n")] = '\0';	/* drop the SUBSYSTEM= lines */
+		msg = strchr(rec, ';');
+		if (msg && strstr(msg, needle)) {
+			count++;
+			snprintf(last, lastsz, "%s", msg + 1);
+		}
+	}
+	return count;
+}
+
+#endif /* MAPPER_VM_UTIL_H */
