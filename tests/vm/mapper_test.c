@@ -978,6 +978,44 @@ TEST(o_direct_io_into_and_out_of_huge_entries)
 	huge_teardown();
 }
 
+/*
+ * Real-time programs lock all their memory (mlockall) before they map
+ * anything. mapper's mappings are VM_DONTEXPAND, which the mm treats as
+ * special: they are never marked VM_LOCKED, and mlock(), MAP_LOCKED and
+ * MAP_POPULATE on them must still succeed and fault everything in, huge
+ * entries included.
+ */
+TEST(locked_and_populated_mappings_work)
+{
+	size_t len = 8 * MIB;
+	unsigned char *p, *q;
+	int fd;
+
+	ASSERT_EQ(0, huge_setup());
+	fd = open_dev(0, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, mlockall(MCL_CURRENT | MCL_FUTURE));
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ((long)(len >> 10), smaps_kb(p, "Rss"));
+	EXPECT_EQ(huge_expected() ? (long)(len >> 10) : 0, smaps_kb(p, "FilePmdMapped"));
+	fill(p, len, 53);
+	q = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_LOCKED, fd, 0);
+	ASSERT_NE(MAP_FAILED, q);
+	EXPECT_TRUE(check(q, len, 53));
+	memset(q + 3 * page, 0x5a, page);	/* copy-on-write under mlockall */
+	EXPECT_EQ(0x5a, q[3 * page + 7]);
+	EXPECT_TRUE(check(p, len, 53));
+	EXPECT_EQ(0, mlock(p + page, 2 * page));
+	EXPECT_EQ(0, munlock(p + page, 2 * page));
+	EXPECT_EQ(0, munlockall());
+	EXPECT_EQ(0, munmap(q, len));
+	EXPECT_EQ(0, munmap(p, len));
+	EXPECT_EQ(0, sysfs_long(0, "maps"));
+	close(fd);
+	huge_teardown();
+}
+
 TEST(misaligned_mapping_falls_back_to_page_entries)
 {
 	size_t len = 4 * MIB;
