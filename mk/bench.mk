@@ -23,9 +23,10 @@ bench-deps:
 			echo "bench: gnuplot missing (sudo apt-get install gnuplot-nox): no plot" >&2; \
 		fi; }
 
-$(OUT)/vm/mapper_bench: $(TOP)/tests/bench/mapper_bench.c $(TOP)/src/uapi/mapper.h
+$(OUT)/vm/mapper_bench: $(TOP)/tests/bench/mapper_bench.c $(TOP)/tests/vm/vm_util.h \
+		$(TOP)/src/uapi/mapper.h
 	@mkdir -p $(@D)
-	$(TEST_CC) -static -O2 -Wall -Wextra -Werror -I$(TOP)/src/uapi -o $@ $<
+	$(TEST_CC) -static -O2 -Wall -Wextra -Werror -I$(TOP)/tests/vm -I$(TOP)/src/uapi -o $@ $<
 
 bench: vm-deps bench-deps vm-module $(OUT)/vm/mapper_bench
 	@rm -rf $(OUT)/bench && mkdir -p $(OUT)/bench

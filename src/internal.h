@@ -12,15 +12,6 @@
 #include <linux/mutex.h>
 #include <linux/wait.h>
 
-/*
- * A buffer: zeroed pages, allocated in chunks as large as memory allows;
- * PMD-sized, PMD-aligned chunks stay compound pages (mapped huge where the
- * user address allows), all others are split so that each page has its own
- * reference count. pages[] lists every page, subpages of compound ones too.
- *
- * The buffer is reference counted: the device holds one reference and every
- * VMA another, so its pages stay valid for as long as anything maps them.
- */
 /* How user mappings and the kernel see a buffer's memory (see mapper(4)). */
 enum mapper_cache {
 	MAPPER_CACHE_CACHED,		/* write-back, the default */
@@ -30,6 +21,15 @@ enum mapper_cache {
 
 extern const char *const mapper_cache_names[];
 
+/*
+ * A buffer: zeroed pages, allocated in chunks as large as memory allows;
+ * PMD-sized, PMD-aligned chunks stay compound pages (mapped huge where the
+ * user address allows), all others are split so that each page has its own
+ * reference count. pages[] lists every page, subpages of compound ones too.
+ *
+ * The buffer is reference counted: the device holds one reference and every
+ * VMA another, so its pages stay valid for as long as anything maps them.
+ */
 struct mapper_buf {
 	struct kref ref;
 	size_t size;			/* bytes, a whole number of pages */

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "mapper.h"
+#include "vm_util.h"
 
 #define KIB	1024UL
 #define MIB	(1024 * KIB)
@@ -192,33 +193,6 @@ static double random_read(const char *p, size_t len)
 static double best(double a, double b)
 {
 	return a < b ? a : b;
-}
-
-/* A "Field: N kB" line of /proc/self/smaps for the mapping holding @addr. */
-static long smaps_kb(const void *addr, const char *field)
-{
-	char line[512];
-	size_t flen = strlen(field);
-	long kb = -1;
-	int in = 0;
-	FILE *f = fopen("/proc/self/smaps", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long lo, hi;
-
-		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
-			in = (uintptr_t)addr >= lo && (uintptr_t)addr < hi;
-			continue;
-		}
-		if (in && !strncmp(line, field, flen) && line[flen] == ':') {
-			kb = strtol(line + flen + 1, NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return kb;
 }
 
 static long huge_mib_mapper = -1, huge_mib_anon = -1;

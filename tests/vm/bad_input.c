@@ -939,21 +939,6 @@ TEST(cache_parameter_unparsable_is_einval)
 		    "cache=writeback");
 }
 
-static int sysfs_write(int n, const char *attr, const char *text)
-{
-	char path[64];
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), "/sys/class/mapper/mapper%d/%s", n, attr);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, strlen(text)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 TEST(sysfs_writes_that_cannot_be_done_are_refused)
 {
 	int fd = open_dev(1, O_RDWR), ret;

@@ -799,33 +799,6 @@ TEST(o_direct_io_into_and_out_of_a_mapping)
 #define HUGE_SZ		(2 * MIB)
 #define HUGE_PARAMS	"devices=1 size=8M"
 
-/* A "Field:   N kB" line of /proc/self/smaps, for the VMA holding @addr. */
-static long smaps_kb(const void *addr, const char *field)
-{
-	char line[512];
-	int in = 0;
-	long kb = -1;
-	size_t flen = strlen(field);
-	FILE *f = fopen("/proc/self/smaps", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long lo, hi;
-
-		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
-			in = (uintptr_t)addr >= lo && (uintptr_t)addr < hi;
-			continue;
-		}
-		if (in && !strncmp(line, field, flen) && line[flen] == ':') {
-			kb = strtol(line + flen + 1, NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return kb;
-}
-
 /*
  * Whether this kernel maps mapper's folios huge: before 6.12 the mm core does
  * (finish_fault), from 6.15 mapper does (vmf_insert_folio_pmd); Debian's 6.12
@@ -1153,21 +1126,6 @@ TEST(whole_buffer_maps_and_keeps_its_data)
 }
 
 /* ---- cache modes -------------------------------------------------------- */
-
-static int sysfs_write(int n, const char *attr, const char *text)
-{
-	char path[64];
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), "/sys/class/mapper/mapper%d/%s", n, attr);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, strlen(text)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
 
 static int sysfs_is(int n, const char *attr, const char *want)
 {

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the in-VM test programs share: mapper loaded and unloaded through the
- * module system calls (as insmod and rmmod do, with their errno), and the
- * kernel log lines a test caused, read from /dev/kmsg.
+ * module system calls (as insmod and rmmod do, with their errno), the kernel
+ * log lines a test caused, read from /dev/kmsg, a mapping's smaps fields and
+ * writes to a device's sysfs attributes.
  */
 #ifndef MAPPER_VM_UTIL_H
 #define MAPPER_VM_UTIL_H
@@ -11,6 +12,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -81,6 +83,49 @@ static inline int kmsg_lines(int fd, const char *needle, char *last, size_t last
 		}
 	}
 	return count;
+}
+
+/* A "Field:   N kB" line of /proc/self/smaps, for the VMA holding @addr. */
+static inline long smaps_kb(const void *addr, const char *field)
+{
+	char line[512];
+	int in = 0;
+	long kb = -1;
+	size_t flen = strlen(field);
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+			in = (uintptr_t)addr >= lo && (uintptr_t)addr < hi;
+			continue;
+		}
+		if (in && !strncmp(line, field, flen) && line[flen] == ':') {
+			kb = strtol(line + flen + 1, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return kb;
+}
+
+/* Writes @text to /sys/class/mapper/mapper@n/@attr: 0 or -errno. */
+static inline int sysfs_write(int n, const char *attr, const char *text)
+{
+	char path[64];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/sys/class/mapper/mapper%d/%s", n, attr);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, strlen(text)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
 }
 
 #endif /* MAPPER_VM_UTIL_H */
