@@ -6,6 +6,8 @@
  * A holder keeps both the buffer (kref) and this module (module reference)
  * alive: rmmod mapper is refused until every mapper_put().
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/export.h>
 #include <linux/highmem.h>
 #include <linux/module.h>
@@ -48,14 +50,15 @@ EXPORT_SYMBOL_GPL(mapper_size);
 /*
  * One contiguous kernel alias of the whole buffer, made on first use and kept
  * until the buffer is freed, in the buffer's cache mode (which can no longer
- * change from then on). NULL if vmalloc space runs out.
+ * change from then on). NULL if vmalloc space runs out, or if a failed cache
+ * mode change left the pages in unknown modes.
  */
 void *mapper_vaddr(struct mapper_buf *buf)
 {
 	void *vaddr;
 
 	mutex_lock(&buf->vmap_lock);
-	if (!buf->vaddr)
+	if (!buf->vaddr && !buf->cache_unknown)
 		buf->vaddr = vmap(buf->pages, buf->nr_pages, VM_MAP,
 				  mapper_cache_pgprot(buf->cache, PAGE_KERNEL));
 	vaddr = buf->vaddr;

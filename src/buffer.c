@@ -14,6 +14,8 @@
  * suitably aligned (see mmap.c), or page by page otherwise. Every other chunk
  * is split into order-0 pages, each with its own reference count.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/gfp.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
@@ -40,9 +42,10 @@ static bool mapper_chunk_is_folio(unsigned int order)
 }
 
 /*
- * Zeroed so that no stale kernel data ever reaches user space. No warnings
- * and no retries for the large orders: a failure there only means a smaller
- * chunk, and the caller reports a real failure in one line.
+ * Zeroed so that no stale kernel data ever reaches user space. No warnings,
+ * and never the OOM killer: the large orders give up at once (a failure
+ * there only means a smaller chunk), single pages after reclaim has tried
+ * hard, and the caller reports a real failure in one line.
  */
 static struct page *mapper_alloc_chunk(unsigned int *order)
 {
@@ -50,7 +53,7 @@ static struct page *mapper_alloc_chunk(unsigned int *order)
 	struct page *page;
 
 	for (;; (*order)--) {
-		gfp_t g = *order ? gfp | __GFP_NORETRY : gfp;
+		gfp_t g = gfp | (*order ? __GFP_NORETRY : __GFP_RETRY_MAYFAIL);
 
 		if (mapper_chunk_is_folio(*order))
 			g |= __GFP_COMP;
@@ -84,6 +87,7 @@ struct mapper_buf *mapper_buf_alloc(size_t size)
 {
 	struct mapper_buf *buf;
 	unsigned long i = 0;
+	int ret = -ENOMEM;
 
 	if (!size || !PAGE_ALIGNED(size))
 		return ERR_PTR(-EINVAL);
@@ -98,6 +102,12 @@ struct mapper_buf *mapper_buf_alloc(size_t size)
 	mutex_init(&buf->vmap_lock);
 	buf->size = size;
 	buf->nr_pages = size >> PAGE_SHIFT;
+	buf->inode = mapper_inode_new(size);
+	if (IS_ERR(buf->inode)) {
+		ret = PTR_ERR(buf->inode);
+		buf->inode = NULL;
+		goto fail;
+	}
 	buf->pages = kvcalloc(buf->nr_pages, sizeof(*buf->pages), GFP_KERNEL);
 	if (!buf->pages)
 		goto fail;
@@ -107,15 +117,28 @@ struct mapper_buf *mapper_buf_alloc(size_t size)
 		unsigned int order = min3(MAPPER_MAX_ORDER,
 					  (unsigned int)ilog2(buf->nr_pages - i),
 					  i ? (unsigned int)__ffs(i) : MAPPER_MAX_ORDER);
-		struct page *page = mapper_alloc_chunk(&order);
+		struct page *page;
 		unsigned long j;
 
+		/* A large buffer takes a while: let a killed modprobe go. */
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			goto fail;
+		}
+		page = mapper_alloc_chunk(&order);
 		if (!page)
 			goto fail;
 		if (!mapper_chunk_is_folio(order))
 			split_page(page, order);
-		for (j = 0; j < (1UL << order); j++)
-			buf->pages[i++] = page + j;
+		/*
+		 * The index of each page (of each folio's head) in the buffer,
+		 * as in the page cache: the mm core compares it with i_size.
+		 */
+		for (j = 0; j < (1UL << order); j++, i++) {
+			buf->pages[i] = page + j;
+			if (!j || !mapper_chunk_is_folio(order))
+				buf->pages[i]->index = i;
+		}
 		cond_resched();
 	}
 	return buf;
@@ -124,8 +147,10 @@ fail:
 	if (buf->pages)
 		mapper_buf_free_pages(buf, i);
 	kvfree(buf->pages);
+	if (buf->inode)
+		iput(buf->inode);
 	kfree(buf);
-	return ERR_PTR(-ENOMEM);
+	return ERR_PTR(ret);
 }
 
 const char *const mapper_cache_names[] = {
@@ -135,9 +160,14 @@ const char *const mapper_cache_names[] = {
 	NULL
 };
 
+/*
+ * Only where the kernel's own mapping of every page can change mode too: x86
+ * without highmem (set_pages_array_*() skip highmem pages, and a kmap of one
+ * would be a write-back alias).
+ */
 bool mapper_cache_supported(void)
 {
-#ifdef MAPPER_HAVE_SET_PAGES_ARRAY_WC
+#ifdef MAPPER_HAVE_CACHE_MODES
 	return true;
 #else
 	return false;
@@ -157,7 +187,7 @@ pgprot_t mapper_cache_pgprot(enum mapper_cache mode, pgprot_t prot)
 	}
 }
 
-#ifdef MAPPER_HAVE_SET_PAGES_ARRAY_WC
+#ifdef MAPPER_HAVE_CACHE_MODES
 /* set_pages_array_*() count in int: whole buffers, batch by batch. */
 #define MAPPER_CPA_BATCH	SZ_1M
 
@@ -187,26 +217,45 @@ static int mapper_pages_set_cache(struct page **pages, unsigned long n,
  * The kernel's direct map of the pages takes the mode too: x86 PAT forbids a
  * write-combined or uncached user mapping of RAM that the kernel maps
  * write-back. Every change goes through write-back (PAT refuses WC -> UC).
+ *
+ * A conversion that fails half-way leaves some pages changed: the buffer is
+ * then brought back to write-back as a whole. Should that fail too, nobody
+ * knows the mode of each page any more: cache_unknown keeps the buffer from
+ * being mapped and its pages from going back to the page allocator, until
+ * a later return to write-back succeeds.
  */
 static int mapper_buf_apply_cache(struct mapper_buf *buf, enum mapper_cache mode)
 {
-	int ret = 0;
+	int ret;
 
-	if (buf->cache != MAPPER_CACHE_CACHED) {
+	if (buf->cache != MAPPER_CACHE_CACHED || buf->cache_unknown) {
 		ret = mapper_pages_set_cache(buf->pages, buf->nr_pages,
 					     MAPPER_CACHE_CACHED);
-		if (ret)
+		if (ret) {
+			buf->cache_unknown = true;
+			pr_err("cannot make a %s buffer write-back again: %d\n",
+			       mapper_cache_names[buf->cache], ret);
 			return ret;
+		}
 		buf->cache = MAPPER_CACHE_CACHED;
+		buf->cache_unknown = false;
 	}
-	if (mode != MAPPER_CACHE_CACHED) {
-		ret = mapper_pages_set_cache(buf->pages, buf->nr_pages, mode);
-		if (!ret)
-			buf->cache = mode;
-		/* Back to a consistent write-back buffer. */
-		else if (mapper_pages_set_cache(buf->pages, buf->nr_pages,
-						MAPPER_CACHE_CACHED))
-			pr_err("mapper: cannot make a buffer write-back again\n");
+	if (mode == MAPPER_CACHE_CACHED)
+		return 0;
+
+	ret = mapper_pages_set_cache(buf->pages, buf->nr_pages, mode);
+	if (!ret) {
+		buf->cache = mode;
+		return 0;
+	}
+	buf->cache = mode;
+	buf->cache_unknown = true;
+	if (!mapper_pages_set_cache(buf->pages, buf->nr_pages, MAPPER_CACHE_CACHED)) {
+		buf->cache = MAPPER_CACHE_CACHED;
+		buf->cache_unknown = false;
+	} else {
+		pr_err("cannot make a buffer write-back again after a failed change to %s\n",
+		       mapper_cache_names[mode]);
 	}
 	return ret;
 }
@@ -224,7 +273,7 @@ static int mapper_buf_apply_cache(struct mapper_buf *buf, enum mapper_cache mode
 int mapper_buf_set_cache(struct mapper_buf *buf, enum mapper_cache mode)
 {
 	lockdep_assert_held(&buf->vmap_lock);
-	if (mode == buf->cache)
+	if (mode == buf->cache && !buf->cache_unknown)
 		return 0;
 	if (atomic_long_read(&buf->maps) || buf->vaddr)
 		return -EBUSY;
@@ -253,7 +302,8 @@ static void mapper_buf_release(struct kref *ref)
 	if (!mapper_buf_apply_cache(buf, MAPPER_CACHE_CACHED))
 		mapper_buf_free_pages(buf, buf->nr_pages);
 	else
-		pr_err("mapper: %zu bytes not write-back again: leaked\n", buf->size);
+		pr_err("%zu bytes not write-back again: leaked\n", buf->size);
+	iput(buf->inode);
 	kvfree(buf->pages);
 	mutex_destroy(&buf->vmap_lock);
 	kfree(buf);

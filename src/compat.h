@@ -32,8 +32,13 @@ static inline void vm_flags_clear(struct vm_area_struct *vma, unsigned long flag
 #define mapper_class_create(name)	class_create(THIS_MODULE, name)
 #endif
 
-/* x86: set_pages_array_wc()/_uc()/_wb() for the cache modes (buffer.c). */
-#ifdef MAPPER_HAVE_SET_PAGES_ARRAY_WC
+/*
+ * x86: set_pages_array_wc()/_uc()/_wb() for the cache modes (buffer.c), but
+ * not with highmem, whose pages they skip and kmap_local_page() maps
+ * write-back.
+ */
+#if defined(MAPPER_HAVE_SET_PAGES_ARRAY_WC) && !defined(CONFIG_HIGHMEM)
+#define MAPPER_HAVE_CACHE_MODES 1
 #include <asm/set_memory.h>
 #endif
 

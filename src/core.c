@@ -122,10 +122,16 @@ module_param_cb(cache, &mapper_cache_ops, &cache_mode, 0444);
 MODULE_PARM_DESC(cache, "cached (default), wc (write-combined) or uc (uncached); x86 only for wc/uc");
 
 static dev_t mapper_devt;
+static struct cdev *mapper_cdev;
 static struct class *mapper_class;
 static struct mapper_dev **mapper_devs;
 
-/* For the in-kernel API; the caller holds a reference on the module. */
+/*
+ * For open() and the in-kernel API. mapper_devs[] is complete before the
+ * character device can be opened and stays so until it is gone: open() only
+ * works between cdev_add() at the end of a successful load and cdev_del() at
+ * unload, and kernel holders pin the module.
+ */
 struct mapper_dev *mapper_dev_lookup(unsigned int index)
 {
 	return index < devices ? mapper_devs[index] : NULL;
@@ -135,11 +141,13 @@ static void mapper_dev_release(struct device *dev)
 {
 	struct mapper_dev *md = to_mapper_dev(dev);
 
-	mapper_buf_put(md->buf);
+	if (md->buf)
+		mapper_buf_put(md->buf);
 	kfree(md);
 }
 
-static struct mapper_dev *mapper_dev_create(unsigned int index, size_t bytes)
+/* A buffer and its device, prepared but not registered: nothing is visible yet. */
+static struct mapper_dev *mapper_dev_prepare(unsigned int index, size_t bytes)
 {
 	struct mapper_dev *md;
 	int ret;
@@ -148,66 +156,58 @@ static struct mapper_dev *mapper_dev_create(unsigned int index, size_t bytes)
 	if (!md)
 		return ERR_PTR(-ENOMEM);
 	md->index = index;
-	md->buf = mapper_buf_alloc(bytes);
-	if (IS_ERR(md->buf)) {
-		ret = PTR_ERR(md->buf);
-		kfree(md);
-		return ERR_PTR(ret);
-	}
-
-	if (cache_mode != MAPPER_CACHE_CACHED) {
-		mutex_lock(&md->buf->vmap_lock);
-		ret = mapper_buf_set_cache(md->buf, cache_mode);
-		mutex_unlock(&md->buf->vmap_lock);
-		if (ret) {
-			mapper_buf_put(md->buf);
-			kfree(md);
-			return ERR_PTR(ret);
-		}
-	}
-
-	/* From here on the device's release frees md and its buffer. */
 	device_initialize(&md->dev);
 	md->dev.devt = MKDEV(MAJOR(mapper_devt), index);
 	md->dev.class = mapper_class;
 	md->dev.groups = mapper_groups;
 	md->dev.release = mapper_dev_release;
-	cdev_init(&md->cdev, &mapper_fops);
-	md->cdev.owner = THIS_MODULE;
-
+	/* From here on put_device() frees md and its buffer. */
 	ret = dev_set_name(&md->dev, "mapper%u", index);
-	if (!ret)
-		ret = cdev_device_add(&md->cdev, &md->dev);
-	if (ret) {
-		put_device(&md->dev);
-		return ERR_PTR(ret);
+	if (ret)
+		goto err;
+
+	md->buf = mapper_buf_alloc(bytes);
+	if (IS_ERR(md->buf)) {
+		ret = PTR_ERR(md->buf);
+		md->buf = NULL;
+		goto err;
 	}
+	if (cache_mode != MAPPER_CACHE_CACHED) {
+		mutex_lock(&md->buf->vmap_lock);
+		ret = mapper_buf_set_cache(md->buf, cache_mode);
+		mutex_unlock(&md->buf->vmap_lock);
+		if (ret)
+			goto err;
+	}
+	/* udev hears of the device only once it can be opened (mapper_init). */
+	dev_set_uevent_suppress(&md->dev, true);
 	return md;
-}
 
-static void mapper_dev_destroy(struct mapper_dev *md)
-{
-	cdev_device_del(&md->cdev, &md->dev);
+err:
 	put_device(&md->dev);
+	return ERR_PTR(ret);
 }
 
-static void mapper_destroy_all(void)
+/* Undoes mapper_init() for the @added first devices and frees all of them. */
+static void mapper_destroy_all(unsigned int added)
 {
 	unsigned int i;
 
-	for (i = 0; i < devices && mapper_devs[i]; i++)
-		mapper_dev_destroy(mapper_devs[i]);
+	for (i = 0; i < devices && mapper_devs[i]; i++) {
+		if (i < added)
+			device_del(&mapper_devs[i]->dev);
+		put_device(&mapper_devs[i]->dev);
+	}
 	kfree(mapper_devs);
-	class_destroy(mapper_class);
-	unregister_chrdev_region(mapper_devt, devices);
 }
 
-/* Refuse what cannot work before anything is registered. */
+/* Refuse what cannot work before anything is allocated. */
 static int mapper_check_params(size_t *bytes)
 {
 	/* Not DIV_ROUND_UP_ULL(): size + PAGE_SIZE - 1 wraps to 0 pages near 2^64. */
 	unsigned long long pages = (size >> PAGE_SHIFT) + !!(size & (PAGE_SIZE - 1));
 	unsigned long long total;
+	unsigned long avail;
 
 	if (!devices || devices > MAPPER_MAX_DEVICES) {
 		pr_err("devices=%u: must be 1 to %u\n", devices, MAPPER_MAX_DEVICES);
@@ -227,8 +227,21 @@ static int mapper_check_params(size_t *bytes)
 		       devices, size, totalram_pages() >> (20 - PAGE_SHIFT));
 		return -EINVAL;
 	}
+	/*
+	 * And no more than the memory available now (MemAvailable: free
+	 * memory plus what reclaim can give back without swapping), so that a
+	 * load on a busy machine fails instead of pushing it into the OOM
+	 * killer. The allocation itself never calls the OOM killer either
+	 * (buffer.c): memory taken by others meanwhile makes it fail too.
+	 */
+	avail = si_mem_available();
+	if (total > avail) {
+		pr_err("devices=%u size=%llu: %llu MiB wanted, only %lu MiB available\n",
+		       devices, size, total >> (20 - PAGE_SHIFT), avail >> (20 - PAGE_SHIFT));
+		return -ENOMEM;
+	}
 	if (cache_mode != MAPPER_CACHE_CACHED && !mapper_cache_supported()) {
-		pr_err("cache=%s: only cache=cached on this architecture\n",
+		pr_err("cache=%s: only cache=cached on this kernel\n",
 		       mapper_cache_names[cache_mode]);
 		return -EINVAL;
 	}
@@ -236,9 +249,14 @@ static int mapper_check_params(size_t *bytes)
 	return 0;
 }
 
+/*
+ * Everything that can fail comes before anything can be opened: buffers,
+ * devices and sysfs first, the character device last. A load that fails
+ * therefore never leaves an open file behind on a module that is going away.
+ */
 static int __init mapper_init(void)
 {
-	unsigned int i;
+	unsigned int i, added = 0;
 	size_t bytes;
 	int ret;
 
@@ -251,34 +269,65 @@ static int __init mapper_init(void)
 		pr_err("cannot allocate device numbers: %d\n", ret);
 		return ret;
 	}
+	ret = mapper_inode_init();
+	if (ret) {
+		pr_err("cannot mount the buffers' inode file system: %d\n", ret);
+		goto err_region;
+	}
 	mapper_class = mapper_class_create("mapper");
 	if (IS_ERR(mapper_class)) {
 		ret = PTR_ERR(mapper_class);
 		pr_err("cannot create class mapper: %d\n", ret);
-		goto err_region;
+		goto err_inode;
 	}
+	mapper_cdev = cdev_alloc();
 	mapper_devs = kcalloc(devices, sizeof(*mapper_devs), GFP_KERNEL);
-	if (!mapper_devs) {
+	if (!mapper_cdev || !mapper_devs) {
 		ret = -ENOMEM;
-		goto err_class;
+		goto err_devs;
 	}
+	mapper_cdev->owner = THIS_MODULE;
+	mapper_cdev->ops = &mapper_fops;
 
 	for (i = 0; i < devices; i++) {
-		struct mapper_dev *md = mapper_dev_create(i, bytes);
+		struct mapper_dev *md = mapper_dev_prepare(i, bytes);
 
 		if (IS_ERR(md)) {
 			ret = PTR_ERR(md);
 			pr_err("cannot create mapper%u (%zu bytes): %d\n", i, bytes, ret);
-			mapper_destroy_all();
-			return ret;
+			goto err_devs;
 		}
 		mapper_devs[i] = md;
+	}
+	/* Visible in sysfs and devtmpfs from here, but not yet openable (ENXIO). */
+	for (; added < devices; added++) {
+		ret = device_add(&mapper_devs[added]->dev);
+		if (ret) {
+			pr_err("cannot add mapper%u: %d\n", added, ret);
+			goto err_devs;
+		}
+	}
+	ret = cdev_add(mapper_cdev, mapper_devt, devices);
+	if (ret) {
+		pr_err("cannot add the character device: %d\n", ret);
+		goto err_devs;
+	}
+
+	for (i = 0; i < devices; i++) {
+		dev_set_uevent_suppress(&mapper_devs[i]->dev, false);
+		kobject_uevent(&mapper_devs[i]->dev.kobj, KOBJ_ADD);
 	}
 	pr_info("%u device%s of %zu bytes\n", devices, devices == 1 ? "" : "s", bytes);
 	return 0;
 
-err_class:
+err_devs:
+	if (mapper_devs)
+		mapper_destroy_all(added);
+	if (mapper_cdev)
+		kobject_put(&mapper_cdev->kobj);
 	class_destroy(mapper_class);
+err_inode:
+	mapper_inode_exit();
 err_region:
 	unregister_chrdev_region(mapper_devt, devices);
 	return ret;
@@ -286,7 +335,11 @@ err_region:
 
 static void __exit mapper_exit(void)
 {
-	mapper_destroy_all();
+	cdev_del(mapper_cdev);
+	mapper_destroy_all(devices);
+	class_destroy(mapper_class);
+	mapper_inode_exit();
+	unregister_chrdev_region(mapper_devt, devices);
 }
 
 module_init(mapper_init);

@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * File operations of /dev/mapperN: read/write with file-offset semantics,
- * llseek within the buffer, mmap (mmap.c), the INFO ioctl and poll.
+ * llseek within the buffer, mmap (mmap.c), fsync, the INFO ioctl and poll.
  *
  * poll() reports EPOLLPRI while a kernel producer has called mapper_notify()
  * more often than this open file has acknowledged with MAPPER_IOC_INFO; the
  * data itself is always readable and writable (EPOLLIN | EPOLLOUT), as for a
  * regular file.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/fs.h>
+#include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
@@ -20,9 +23,11 @@
 
 static int mapper_open(struct inode *inode, struct file *file)
 {
-	struct mapper_dev *md = container_of(inode->i_cdev, struct mapper_dev, cdev);
+	struct mapper_dev *md = mapper_dev_lookup(iminor(inode));
 	struct mapper_file *mf;
 
+	if (!md)
+		return -ENXIO;
 	mf = kzalloc(sizeof(*mf), GFP_KERNEL);
 	if (!mf)
 		return -ENOMEM;
@@ -30,6 +35,8 @@ static int mapper_open(struct inode *inode, struct file *file)
 	mf->md = md;
 	mf->seen = atomic64_read(&md->buf->events);
 	file->private_data = mf;
+	/* The buffer's own inode behind every mapping: see inode.c. */
+	file->f_mapping = md->buf->inode->i_mapping;
 	return 0;
 }
 
@@ -112,6 +119,30 @@ static loff_t mapper_llseek(struct file *file, loff_t offset, int whence)
 	return fixed_size_llseek(file, offset, whence, md->buf->size);
 }
 
+/*
+ * The buffer is the storage: nothing is written back, and fsync(),
+ * fdatasync() and msync(MS_SYNC) succeed at once (numpy's memmap.flush() and
+ * fio's --fsync call them). What a sync still means here: the CPU's
+ * write-combining buffers are drained (cache=wc/uc), and on architectures
+ * with aliasing data caches the kernel's own alias (mapper_vaddr()) is
+ * written back, so that kernel readers see what came before the call.
+ */
+static int mapper_fsync(struct file *file, loff_t start, loff_t end, int datasync)
+{
+	struct mapper_buf *buf = mapper_file_dev(file)->buf;
+	void *vaddr = READ_ONCE(buf->vaddr);
+
+	wmb();	/* drains write-combining buffers: stores before fsync land first */
+	if (vaddr && start < buf->size) {
+		/* @end is inclusive, LLONG_MAX for "to the end". */
+		loff_t last = min_t(loff_t, end, buf->size - 1);
+
+		if (last >= start)
+			flush_kernel_vmap_range(vaddr + start, last - start + 1);
+	}
+	return 0;
+}
+
 static long mapper_ioctl_info(struct mapper_file *mf, void __user *arg)
 {
 	struct mapper_dev *md = mf->md;
@@ -152,8 +183,16 @@ static __poll_t mapper_poll(struct file *file, poll_table *wait)
 	return mask;
 }
 
+/*
+ * Commands are told apart by number alone (_IO(): no size, see uapi/mapper.h);
+ * each one's argsz says how much of its structure the caller has.
+ */
 static long mapper_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
+	/* 0.1.0's header encoded struct mapper_info's size in the command. */
+	if (cmd == MAPPER_IOC_INFO_0_1)
+		cmd = MAPPER_IOC_INFO;
+
 	switch (cmd) {
 	case MAPPER_IOC_INFO:
 		return mapper_ioctl_info(file->private_data, (void __user *)arg);
@@ -170,6 +209,7 @@ const struct file_operations mapper_fops = {
 	.write_iter = mapper_write_iter,
 	.llseek = mapper_llseek,
 	.mmap = mapper_mmap,
+	.fsync = mapper_fsync,
 #ifdef CONFIG_TRANSPARENT_HUGEPAGE
 	.get_unmapped_area = mapper_get_unmapped_area,
 #endif

@@ -3,7 +3,6 @@
 #define MAPPER_INTERNAL_H
 
 #include <linux/atomic.h>
-#include <linux/cdev.h>
 #include <linux/device.h>
 #include <linux/fs.h>
 #include <linux/kref.h>
@@ -48,6 +47,9 @@ struct mapper_buf {
 	struct mutex vmap_lock;
 	void *vaddr;			/* kernel alias, made on first request */
 	enum mapper_cache cache;
+	bool cache_unknown;		/* a failed change left modes unknown (buffer.c) */
+
+	struct inode *inode;		/* the mappings' file: i_size, i_mmap (inode.c) */
 };
 
 struct mapper_buf *mapper_buf_alloc(size_t size);
@@ -60,7 +62,6 @@ pgprot_t mapper_cache_pgprot(enum mapper_cache mode, pgprot_t prot);
 /* One /dev/mapperN: the device core's view of a buffer. */
 struct mapper_dev {
 	struct device dev;
-	struct cdev cdev;
 	unsigned int index;
 	struct mapper_buf *buf;
 };
@@ -72,6 +73,10 @@ struct mapper_file {
 };
 
 struct mapper_dev *mapper_dev_lookup(unsigned int index);
+
+int mapper_inode_init(void);
+void mapper_inode_exit(void);
+struct inode *mapper_inode_new(loff_t size);
 
 static inline struct mapper_dev *to_mapper_dev(struct device *dev)
 {

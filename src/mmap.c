@@ -28,6 +28,8 @@
  * file and so the module, which is why rmmod is refused while anything is
  * mapped, even after the last close().
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/compat.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
@@ -193,6 +195,12 @@ int mapper_mmap(struct file *file, struct vm_area_struct *vma)
 	 * in maps from here on, under the lock that mode changes take.
 	 */
 	mutex_lock(&buf->vmap_lock);
+	if (buf->cache_unknown) {
+		mutex_unlock(&buf->vmap_lock);
+		dev_info_ratelimited(&md->dev,
+				     "mmap refused: a failed cache mode change left the pages in unknown modes (write \"cached\" to the cache attribute)\n");
+		return -EIO;
+	}
 	if (buf->cache != MAPPER_CACHE_CACHED) {
 		/*
 		 * Copy-on-write would map anonymous (write-back) pages with

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Attributes of /sys/class/mapper/mapperN; cache is the one writable. */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/device.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
@@ -21,11 +23,17 @@ static ssize_t maps_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(maps);
 
+/* "unknown" after a change and the return to write-back both failed. */
 static ssize_t cache_show(struct device *dev, struct device_attribute *attr,
 			  char *page)
 {
-	return sysfs_emit(page, "%s\n",
-			  mapper_cache_names[READ_ONCE(to_mapper_dev(dev)->buf->cache)]);
+	struct mapper_buf *buf = to_mapper_dev(dev)->buf;
+	const char *name;
+
+	mutex_lock(&buf->vmap_lock);
+	name = buf->cache_unknown ? "unknown" : mapper_cache_names[buf->cache];
+	mutex_unlock(&buf->vmap_lock);
+	return sysfs_emit(page, "%s\n", name);
 }
 
 /* EBUSY while anything maps the buffer: see mapper_buf_set_cache(). */

@@ -43,8 +43,13 @@ static void mapper_sample_write(struct work_struct *unused)
 	struct mapper_sample_record *rec = &hdr->ring[written % MAPPER_SAMPLE_SLOTS];
 	u32 seq = READ_ONCE(rec->seq);
 
+	/*
+	 * wmb(), not smp_wmb(): with the device in cache=wc the buffer's
+	 * kernel mapping is write-combined, and only a real store fence
+	 * (sfence on x86) orders stores to such memory.
+	 */
 	WRITE_ONCE(rec->seq, seq + 1);
-	smp_wmb();		/* odd seq before any field */
+	wmb();			/* odd seq before any field */
 
 	rec->number = written;
 	rec->time_ns = ktime_get_ns();
@@ -56,9 +61,9 @@ static void mapper_sample_write(struct work_struct *unused)
 	memcpy(rec->echo, cmd, sizeof(rec->echo));
 	rec->echo[sizeof(rec->echo) - 1] = '\0';
 
-	smp_wmb();		/* every field before the even seq */
+	wmb();			/* every field before the even seq */
 	WRITE_ONCE(rec->seq, seq + 2);
-	smp_wmb();		/* the record before head counts it */
+	wmb();			/* the record before head counts it */
 	WRITE_ONCE(hdr->head, ++written);
 
 	mapper_notify(buf);
@@ -95,7 +100,7 @@ static int __init mapper_sample_init(void)
 	memset(hdr, 0, sizeof(*hdr));
 	hdr->slots = MAPPER_SAMPLE_SLOTS;
 	hdr->record_size = sizeof(struct mapper_sample_record);
-	smp_wmb();		/* a reader that sees the magic sees the header */
+	wmb();			/* a reader that sees the magic sees the header */
 	WRITE_ONCE(hdr->magic, MAPPER_SAMPLE_MAGIC);
 
 	INIT_DELAYED_WORK(&work, mapper_sample_write);

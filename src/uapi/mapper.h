@@ -20,6 +20,14 @@
 /* Unassigned in the kernel's Documentation/userspace-api/ioctl/ioctl-number.rst. */
 #define MAPPER_IOC_MAGIC	0xD7
 
+/*
+ * Every command is _IO(MAPPER_IOC_MAGIC, nr): the number names the command and
+ * nothing else, so that its structure can grow. Each structure starts with
+ * __u32 argsz, the bytes the caller provides; the module reads and writes no
+ * further than that, and tells in argsz how many bytes it knows. A caller
+ * built against a newer header works with an older module and vice versa.
+ */
+
 /**
  * struct mapper_info - MAPPER_IOC_INFO result
  * @argsz:	in: bytes of this structure the caller provides (at least
@@ -53,6 +61,8 @@ struct mapper_info {
 #define MAPPER_INFO_F_NOTIFY	_BITULL(0)	/* poll() reports POLLPRI on notify */
 #define MAPPER_INFO_SIZE_V1	32	/* up to and including @maps */
 
-#define MAPPER_IOC_INFO		_IOWR(MAPPER_IOC_MAGIC, 0x00, struct mapper_info)
+#define MAPPER_IOC_INFO		_IO(MAPPER_IOC_MAGIC, 0x00)
+/* 0.1.0's number for MAPPER_IOC_INFO (it encoded an 80-byte size): still served. */
+#define MAPPER_IOC_INFO_0_1	_IOC(_IOC_READ | _IOC_WRITE, MAPPER_IOC_MAGIC, 0x00, 80)
 
 #endif /* _UAPI_MAPPER_H */

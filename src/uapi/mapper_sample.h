@@ -17,6 +17,10 @@
  *	} while ((s & 1) || s != __atomic_load_n(&rec->seq, __ATOMIC_RELAXED));
  *
  * The writer makes seq odd, writes the fields, then makes it even again.
+ * With the device in cache=wc, loads from the mapping are weakly ordered:
+ * there the acquire loads and fence need a real load fence (mfence on x86,
+ * as tests/vm/mapper_test.c's reader uses), and the writer fences its
+ * write-combined stores with wmb().
  * head (the number of records written) is updated after the record, so
  * records below head are complete unless the writer has lapped the ring.
  */
