@@ -34,18 +34,23 @@ static char printable[256];	/* the byte itself, or '.' */
 #define CANON_HEX(i)	((i) < 8 ? 2 + 3 * (i) : 3 + 3 * (i))
 #define CANON_BAR	52
 #define CANON_ASCII	53
-static char canon_tmpl[80];
+#define CANON_STORE	80	/* bytes line16_ssse3() stores */
+static char canon_tmpl[CANON_STORE];
 
 /* --- output buffer ------------------------------------------------------ */
 
-void out_init(struct out *o, int fd)
+void out_init(struct out *o, int fd, const struct fmt *f)
 {
+	size_t most = fmt_out_max(f, DUMP_CHUNK);
+
 	o->fd = fd;
 	o->len = 0;
-	o->buf = malloc(OUT_CAP);
+	/* Filled below OUT_FLUSH_AT, then one feed or one fmt_line(). */
+	o->cap = OUT_FLUSH_AT + (most > FMT_LINE_MAX ? most : FMT_LINE_MAX);
+	o->buf = malloc(o->cap);
 	if (!o->buf) {
-		fprintf(stderr, "mapper-dump: out of memory for a %u KiB output buffer\n",
-			OUT_CAP >> 10);
+		fprintf(stderr, "mapper-dump: out of memory for a %zu KiB output buffer\n",
+			o->cap >> 10);
 		exit(1);
 	}
 }
@@ -74,7 +79,7 @@ void out_flush(struct out *o)
 static void out_write(struct out *o, const char *s, size_t n)
 {
 	while (n) {
-		size_t room = OUT_CAP - o->len, k = n < room ? n : room;
+		size_t room = o->cap - o->len, k = n < room ? n : room;
 
 		memcpy(o->buf + o->len, s, k);
 		o->len += k;
@@ -87,7 +92,8 @@ static void out_write(struct out *o, const char *s, size_t n)
 
 /* --- pieces shared by all line layouts ---------------------------------- */
 
-/* "%08llx": 8 hex digits, more from 4 GiB on. */
+/* "%08llx": 8 hex digits, more from 4 GiB on, OFF_MAX at most. */
+#define OFF_MAX		16
 static inline char *put_off(char *d, uint64_t off)
 {
 	if (!(off >> 32)) {
@@ -170,10 +176,10 @@ static inline char *line16_scalar(char *d, const unsigned char *p)
  * (a), of bytes 8-15 (b) and into the ASCII column (c); 0x80 selects zero,
  * and k holds the fixed spaces, bars and newline.
  */
-static unsigned char mask_a[80] __attribute__((aligned(16)));
-static unsigned char mask_b[80] __attribute__((aligned(16)));
-static unsigned char mask_c[80] __attribute__((aligned(16)));
-static unsigned char mask_k[80] __attribute__((aligned(16)));
+static unsigned char mask_a[CANON_STORE] __attribute__((aligned(16)));
+static unsigned char mask_b[CANON_STORE] __attribute__((aligned(16)));
+static unsigned char mask_c[CANON_STORE] __attribute__((aligned(16)));
+static unsigned char mask_k[CANON_STORE] __attribute__((aligned(16)));
 
 static void simd_masks_init(void)
 {
@@ -192,7 +198,7 @@ static void simd_masks_init(void)
 		mask_k[CANON_ASCII + i] = 0;
 	}
 	/* The stores below use only the sources a chunk needs: check it. */
-	for (int j = 0; j < 80; j++) {
+	for (int j = 0; j < CANON_STORE; j++) {
 		int chunk = j / 16;
 
 		if ((mask_a[j] != 0x80 && chunk > 1) ||
@@ -242,7 +248,8 @@ static inline char *line16_ssse3(char *d, const unsigned char *p)
 /*
  * Full 16-byte lines with squeezing.  Squeezing compares raw blocks: a block
  * equal to the one before it is not printed, the first of a run prints '*'.
- * The line buffer has slack for the SIMD path's 9-byte overshoot.
+ * The SIMD path stores CANON_STORE bytes for a line of CANON_BODY: its last
+ * line writes CANON_STORE - CANON_BODY bytes past the end (fmt_out_max()).
  */
 #define CANON_FULL(NAME, LINE, ATTR)						\
 ATTR static char *NAME(struct fmt *f, char *d, const unsigned char *p,		\
@@ -422,6 +429,36 @@ unsigned int fmt_width(const struct fmt *f)
 	}
 }
 
+/* The longest line of @f, including what is written past its end. */
+static size_t line_max(const struct fmt *f)
+{
+	unsigned int g = f->group ? f->group : f->cols;
+
+	switch (f->mode) {
+	case MODE_CANONICAL:
+		/* The offset, then what the SIMD path stores; a '*' line is 2. */
+		return OFF_MAX + CANON_STORE;
+	case MODE_XXD:
+		/* "offset: ", 2 hex digits and 1 ASCII a byte, a space a group, ' ', '\n' */
+		return OFF_MAX + 2 + 3 * f->cols + (f->cols + g - 1) / g + 2;
+	case MODE_PLAIN:
+		return 2 * f->cols + 1;
+	case MODE_INCLUDE:
+		/* ",\n  0xNN" then ", 0xNN" for the others */
+		return 6 * f->cols + 2;
+	case MODE_RAW:
+		break;
+	}
+	return 1;
+}
+
+size_t fmt_out_max(const struct fmt *f, size_t n)
+{
+	unsigned int w = fmt_width(f);
+
+	return (n / w + (n % w != 0)) * line_max(f);
+}
+
 void fmt_begin(struct fmt *f, struct out *o)
 {
 	f->total = 0;
@@ -436,6 +473,11 @@ void fmt_begin(struct fmt *f, struct out *o)
 
 void fmt_feed(struct fmt *f, struct out *o, const unsigned char *p, size_t n)
 {
+	size_t most = fmt_out_max(f, n), start = o->len;
+
+	/* Never past the buffer, whatever a caller does: it must flush first. */
+	if (most > o->cap - o->len)
+		abort();
 	switch (f->mode) {
 	case MODE_CANONICAL:
 		canon_feed(f, o, p, n);
@@ -454,6 +496,9 @@ void fmt_feed(struct fmt *f, struct out *o, const unsigned char *p, size_t n)
 		o->len += n;
 		break;
 	}
+	/* fmt_out_max() is an upper bound: the tests run it at the extremes. */
+	if (o->len - start > most)
+		abort();
 	f->offset += n;
 	f->total += n;
 }

@@ -878,7 +878,7 @@ int main(int argc, char **argv)
 			       strcmp(opt.path, "-") ? c_name(opt.path) : NULL;
 	opt.fmt.offset = opt.skip;
 
-	out_init(&o, 1);
+	out_init(&o, 1, &opt.fmt);
 	/* A pipe's default 64 KiB caps throughput; 1 MiB lets big writes through. */
 	if (!fstat(1, &st) && S_ISFIFO(st.st_mode))
 		fcntl(1, F_SETPIPE_SZ, 1 << 20);

@@ -2,14 +2,16 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Byte identity with the real hexdump -C (bsdextrautils) and xxd, on edge
-# cases, 500 random files, streams and a sparse file past 4 GiB.  The canonical
-# format is checked on both the SSSE3 and the scalar code.
+# cases, 500 random files, streams, a sparse file past 4 GiB, and every format
+# at its widest near 4 GiB, 1 TiB and 2^63.  The canonical format is checked on
+# both the SSSE3 and the scalar code.
 use strict;
 use warnings;
 no warnings 'portable';	# offsets past 4 GiB
 use FindBin;
 use lib $FindBin::Bin;
 use DumpTest;
+use File::Temp qw(tempdir);
 use Test::More;
 
 my $seed = $ENV{SEED} // 20261121;
@@ -152,6 +154,51 @@ same('sparse > 4 GiB, xxd', ['-X', '-s', 0xfffff000, $sparse], ['xxd', '-s', 0xf
 	   'sparse > 4 GiB, head');
 	my ($t) = run($DUMP, '-s', '4G', '-n', 16, $sparse);
 	like($t, qr/^100000000  /, 'offset 4 GiB has 9 digits');
+}
+
+# The most output per input byte: every format at -c 1 and at the largest -c,
+# with the longest offsets (near 2^63: 16 digits), over two chunks of random
+# bytes.  Files larger than $TMP's file system takes go to /dev/shm (tmpfs).
+# The range stops short of the end: at 2^63 a read() past it fails (EINVAL).
+my $shm = -d '/dev/shm' && -w _ ? tempdir('mapper-dump-test.XXXXXX', DIR => '/dev/shm', CLEANUP => 1) : undef;
+for my $near (['4 GiB', 1 << 32], ['1 TiB', 1 << 40], ['2^63', (1 << 63) - 4096 - 65536]) {
+	my ($what, $at) = @$near;
+	my $size = $at + 65536;	# 2^63 - 4096 at most: mmap() maps whole pages
+	my $data = random_bytes(2 * 65536);
+	my $f;
+	for my $dir (grep { defined } $TMP, $shm) {
+		open my $fh, '>:raw', "$dir/far.bin" or die $!;
+		if (truncate $fh, $size) {
+			seek $fh, $at - 65536, 0 or die $!;
+			print $fh $data;
+			close $fh or die $!;
+			$f = "$dir/far.bin";
+			last;
+		}
+		close $fh;
+		unlink "$dir/far.bin";
+	}
+	SKIP: {
+		skip "near $what: no file system here takes a file of $size bytes", 10 unless $f;
+		my ($dir, $base) = $f =~ m{^(.*)/([^/]+)$};
+		my @r = ('-s', $at - 32773, '-n', 65536);
+		my @l = ('-s', $at - 32773, '-l', 65536);
+		canonical("near $what", $f, @r);
+		for my $cg ([1, 2], [256, 2], [256, 1]) {
+			my ($c, $g) = @$cg;
+			same("near $what: xxd -c $c -g $g", ['-X', '-c', $c, '-g', $g, @r, $f],
+			     ['xxd', '-c', $c, '-g', $g, @l, $f]);
+		}
+		for my $c (1, 256) {
+			same("near $what: xxd -p -c $c", ['-p', '-c', $c, @r, $f], ['xxd', '-p', '-c', $c, @l, $f]);
+			same("near $what: xxd -i -c $c", ['-i', '-c', $c, @r, $base],
+			     ['xxd', '-i', '-c', $c, @l, $base], {dir => $dir});
+		}
+		my ($o, $e, $c) = run($DUMP, '-R', @r, $f);
+		ok($o eq substr($data, 65536 - 32773, 65536) && $c == 0 && $e eq '', "near $what: raw")
+			or diag($e);
+		unlink $f;
+	}
 }
 
 done_testing();
