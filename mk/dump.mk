@@ -4,6 +4,7 @@
 #
 #   make utils          $(OUT)/mapper-dump (honours CFLAGS, CPPFLAGS, LDFLAGS)
 #   make check-dump     host tests against hexdump -C and xxd, ASan+UBSan build
+#                       (and on x86-64 a 32-bit one, for ranges past 4 GiB)
 #   make bench-dump     mapper-dump vs hexdump -C vs xxd on one generated file
 #   make install-utils  DESTDIR/PREFIX-aware install of binary, man page, completion
 #
@@ -17,6 +18,8 @@ DUMP_INC     := -iquote $(TOP)/src -iquote $(TOP)/utils
 DUMP_LIBS    := -ljson-c -lm
 DUMP_WARN    := -Wall -Wextra
 DUMP_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# gcc -m32 (gcc-multilib) on x86-64; json-c stubbed, see tests/dump/json-stub.c.
+DUMP32       := $(if $(filter x86_64,$(shell uname -m)),$(OUT)/test/mapper-dump32)
 
 PREFIX       ?= /usr
 BINDIR       ?= $(PREFIX)/bin
@@ -43,13 +46,19 @@ $(OUT)/test/mapper-dump: $(DUMP_DEPS)
 	@mkdir -p $(@D)
 	$(CC) -O1 -g $(DUMP_WARN) -Werror $(DUMP_SAN) $(DUMP_INC) -o $@ $(DUMP_SRC) $(DUMP_LIBS)
 
+# -O2: it dumps 4 GiB, 3-4 times faster than at -O1 under ASan.
+$(OUT)/test/mapper-dump32: $(DUMP_DEPS) $(TOP)/tests/dump/json-stub.c
+	@mkdir -p $(@D)
+	$(CC) -m32 -O2 -g $(DUMP_WARN) -Werror $(DUMP_SAN) $(DUMP_INC) -o $@ $(DUMP_SRC) \
+		$(TOP)/tests/dump/json-stub.c -lm
+
 # Installs what the tests compare against or need, when it is missing.
 check-dump-deps:
 	@$(TOP)/tests/dump/deps.sh
 
 check-dump: check-dump-deps
-	@$(MAKE) --no-print-directory $(OUT)/test/mapper-dump
-	cd $(TOP) && MAPPER_DUMP=$(OUT)/test/mapper-dump \
+	@$(MAKE) --no-print-directory $(OUT)/test/mapper-dump $(DUMP32)
+	cd $(TOP) && MAPPER_DUMP=$(OUT)/test/mapper-dump MAPPER_DUMP32=$(DUMP32) \
 		ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
 		prove tests/dump/
 

@@ -4,7 +4,9 @@
  *
  * Devices are read through mmap() with the size from MAPPER_IOC_INFO (a
  * character device's st_size is 0), regular files through mmap(), pipes and
- * other streams through read().  The output formats live in dump-format.c.
+ * other streams through read().  Mapped inputs are mapped MAP_WINDOW bytes at
+ * a time, so that memory stays constant and any size fits a 32-bit address
+ * space.  The output formats live in dump-format.c.
  */
 static const char usage_text[] =
 "Usage: mapper-dump [OPTIONS] [DEVICE|FILE|-]\n"
@@ -44,6 +46,7 @@ static const char usage_text[] =
 "Exit status: 0 success, 1 runtime error, 2 usage error.\n";
 
 #define _GNU_SOURCE
+#define _FILE_OFFSET_BITS 64	/* files past 2 GiB on 32-bit systems too */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -73,6 +76,7 @@ static const char usage_text[] =
 
 #define DEFAULT_DEVICE	"/dev/mapper0"
 #define WATCH_MAX	(1ull << 30)	/* --watch keeps two copies of the range */
+#define MAP_WINDOW	(8u << 20)	/* mapped at a time: far more than a page and a chunk */
 
 enum { OPT_NAME = 256, OPT_INFO, OPT_LIST, OPT_JSON, OPT_WATCH, OPT_COUNT, OPT_COLOR };
 
@@ -122,7 +126,7 @@ struct src {
 	bool mapper;
 	bool regular;
 	uint64_t size;		/* when !stream */
-	unsigned char *map;	/* mapping of [map_off, map_off + map_len) */
+	unsigned char *map;	/* window [map_off, map_off + map_len), or NULL */
 	uint64_t map_off;
 	size_t map_len;
 };
@@ -271,27 +275,36 @@ static void src_open(struct src *s, const char *path)
 	}
 }
 
-/* Maps what [skip, skip + len) needs: a device whole, a file just the range. */
-static void src_map(struct src *s, uint64_t skip, uint64_t len)
+/*
+ * [off, off + n) of a mapped input, n at most DUMP_CHUNK and inside the
+ * input.  Maps a new window, from the page of @off on, when the current one
+ * does not hold it all.
+ */
+static const unsigned char *src_at(struct src *s, uint64_t off, size_t n)
 {
-	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), end;
 	void *p;
 
-	if (!len)
-		return;
-	s->map_off = s->mapper ? 0 : skip & ~(page - 1);
-	s->map_len = s->mapper ? s->size : skip + len - s->map_off;
-	p = mmap(NULL, s->map_len, PROT_READ, MAP_SHARED, s->fd, (off_t)s->map_off);
-	if (p == MAP_FAILED) {
-		if (s->mapper && (errno == EACCES || errno == EPERM))
-			die(1, "%s: mmap: permission denied; the device must allow "
-			    "read-only mappings for its group 'mapper'", s->path);
-		die(1, "%s: mmap of %zu bytes failed: %s", s->path, s->map_len,
-		    strerror(errno));
+	if (!s->map || off < s->map_off || off + n > s->map_off + s->map_len) {
+		if (s->map)
+			munmap(s->map, s->map_len);
+		s->map = NULL;
+		s->map_off = off & ~(page - 1);
+		end = s->size - s->map_off < MAP_WINDOW ? s->size : s->map_off + MAP_WINDOW;
+		s->map_len = (size_t)(end - s->map_off);
+		p = mmap(NULL, s->map_len, PROT_READ, MAP_SHARED, s->fd, (off_t)s->map_off);
+		if (p == MAP_FAILED) {
+			if (s->mapper && (errno == EACCES || errno == EPERM))
+				die(1, "%s: mmap: permission denied; the device must allow "
+				    "read-only mappings for its group 'mapper'", s->path);
+			die(1, "%s: mmap of %zu bytes at offset %llu failed: %s", s->path,
+			    s->map_len, (unsigned long long)s->map_off, strerror(errno));
+		}
+		s->map = p;
+		if (s->regular)
+			madvise(p, s->map_len, MADV_SEQUENTIAL);
 	}
-	s->map = p;
-	if (s->regular)
-		madvise(p, s->map_len, MADV_SEQUENTIAL);
+	return s->map + (off - s->map_off);
 }
 
 /* The range must lie inside the input: say so precisely when it does not. */
@@ -321,11 +334,9 @@ static void on_sigbus(int sig)
 static void dump_mapped(struct src *s, struct fmt *f, struct out *o,
 			uint64_t skip, uint64_t len)
 {
-	const unsigned char *base = s->map + (skip - s->map_off);
 	size_t chunk = DUMP_CHUNK / fmt_width(f) * fmt_width(f);
 	volatile uint64_t done = 0;
 	volatile size_t saved = o->len;
-	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), released = 0;
 	struct sigaction sa = { .sa_handler = on_sigbus }, old;
 
 	if (sigsetjmp(bus_env, 1)) {
@@ -340,20 +351,12 @@ static void dump_mapped(struct src *s, struct fmt *f, struct out *o,
 	sigaction(SIGBUS, &sa, &old);
 	while (done < len) {
 		size_t n = len - done < chunk ? (size_t)(len - done) : chunk;
+		const unsigned char *p = src_at(s, skip + done, n);
 
 		out_maybe_flush(o);
 		saved = o->len;
-		fmt_feed(f, o, base + done, n);
+		fmt_feed(f, o, p, n);
 		done += n;
-		/* Constant memory: drop the pages behind us from our mapping. */
-		if (s->regular) {
-			uint64_t upto = ((uint64_t)(base - s->map) + done) & ~(page - 1);
-
-			if (upto >= released + (8u << 20)) {
-				madvise(s->map + released, upto - released, MADV_DONTNEED);
-				released = upto;
-			}
-		}
 	}
 	sigaction(SIGBUS, &old, NULL);
 }
@@ -627,9 +630,13 @@ static int do_list(bool json)
 static void snapshot(struct src *s, unsigned char *buf, uint64_t skip, uint64_t len)
 {
 	uint64_t got = 0;
+	size_t n;
 
 	if (s->mapper) {
-		memcpy(buf, s->map + skip, len);
+		for (; got < len; got += n) {
+			n = len - got < DUMP_CHUNK ? (size_t)(len - got) : DUMP_CHUNK;
+			memcpy(buf + got, src_at(s, skip + got, n), n);
+		}
 		return;
 	}
 	while (got < len) {
@@ -894,12 +901,9 @@ int main(int argc, char **argv)
 		if (len > WATCH_MAX)
 			die(2, "%s: --watch keeps two copies of the range; limit it to "
 			    "1 GiB with -s/-n", s.path);
-		if (s.mapper)
-			src_map(&s, 0, s.size);
 		do_watch(&s, &opt, &opt.fmt, &o, len, want_color(opt.color));
 		return 0;
 	}
-	src_map(&s, opt.skip, len);
 	fmt_begin(&opt.fmt, &o);
 	dump_mapped(&s, &opt.fmt, &o, opt.skip, len);
 	fmt_end(&opt.fmt, &o);

@@ -11,6 +11,11 @@ command -v man >/dev/null 2>&1 || need="$need man-db"
 command -v groff >/dev/null 2>&1 || need="$need groff-base"
 command -v cc >/dev/null 2>&1 || need="$need gcc"
 [ -f /usr/include/json-c/json.h ] || need="$need libjson-c-dev"
+# On x86-64 the tests also build mapper-dump for 32 bits, with ASan.
+if [ "$(uname -m)" = x86_64 ] && ! echo 'int main(void) { return 0; }' |
+	cc -m32 -fsanitize=address,undefined -x c -o /dev/null - 2>/dev/null; then
+	need="$need gcc-multilib"
+fi
 [ -n "$need" ] || exit 0
 if [ "$(id -u)" != 0 ]; then
 	echo "mapper-dump tests need:$need; install them with: sudo apt-get install$need" >&2

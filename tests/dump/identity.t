@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Byte identity with the real hexdump -C (bsdextrautils) and xxd, on edge
-# cases, 500 random files, streams, a sparse file past 4 GiB, and every format
-# at its widest near 4 GiB, 1 TiB and 2^63.  The canonical format is checked on
-# both the SSSE3 and the scalar code.
+# cases, 500 random files, streams, a sparse file past 4 GiB, ranges across
+# the edges of the mapped windows, and every format at its widest near 4 GiB,
+# 1 TiB and 2^63.  The canonical format is checked on both the SSSE3 and the
+# scalar code.
 use strict;
 use warnings;
 no warnings 'portable';	# offsets past 4 GiB
@@ -154,6 +155,24 @@ same('sparse > 4 GiB, xxd', ['-X', '-s', 0xfffff000, $sparse], ['xxd', '-s', 0xf
 	   'sparse > 4 GiB, head');
 	my ($t) = run($DUMP, '-s', '4G', '-n', 16, $sparse);
 	like($t, qr/^100000000  /, 'offset 4 GiB has 9 digits');
+}
+
+# Mapped 8 MiB at a time: from an odd skip, chunks cross the window edges.
+{
+	my $w = 8 << 20;
+	my $f = "$TMP/windows.bin";
+	open my $fh, '>:raw', $f or die $!;
+	truncate $fh, 2 * $w + 12345 or die "truncate: $!";
+	for my $at ($w, 2 * $w) {
+		seek $fh, $at - 50000, 0 or die $!;
+		print $fh random_bytes(100000);
+	}
+	close $fh or die $!;
+	canonical('windows: -s 5 to the end', $f, '-s', 5);
+	same('windows: raw, -s 5', ['-R', '-s', 5, $f], ['tail', '-c', '+6', $f]);
+	same('windows: xxd -p -c 7 -s 5', ['-p', '-c', 7, '-s', 5, '-n', $w + 65536, $f],
+	     ['xxd', '-p', '-c', 7, '-s', 5, '-l', $w + 65536, $f]);
+	unlink $f;
 }
 
 # The most output per input byte: every format at -c 1 and at the largest -c,

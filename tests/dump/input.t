@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # mapper-dump's inputs: pipes, other devices, raw output, a file shrinking
-# under the mapping (SIGBUS), constant memory, and --watch with its colours.
+# under the mapping (SIGBUS), constant memory, a range past 4 GiB on a 32-bit
+# build, and --watch with its colours.
 use strict;
 use warnings;
+no warnings 'portable';	# offsets past 4 GiB
 use FindBin;
 use lib $FindBin::Bin;
 use DumpTest;
@@ -14,12 +16,12 @@ my $file = "$TMP/data.bin";
 my $data = join '', map { chr } 0 .. 255, 0 .. 255, 65 .. 90;	# 538 bytes
 spit($file, $data);
 
-sub line16 {	# a canonical line, for expected output
+sub line16 {	# a canonical line, for expected output; a last one may be short
 	my ($off, $bytes) = @_;
 	my @b = map { sprintf '%02x', ord } split //, $bytes;
-	my $hex = join(' ', @b[0 .. 7]) . '  ' . join(' ', @b[8 .. 15]);
+	my $hex = join(' ', splice(@b, 0, 8)) . (@b ? '  ' . join(' ', @b) : '');
 	(my $asc = $bytes) =~ s/[^\x20-\x7e]/./g;
-	return sprintf("%08x  %s  |%s|\n", $off, $hex, $asc);
+	return sprintf("%08x  %-48s  |%s|\n", $off, $hex, $asc);
 }
 
 # Streams.
@@ -94,6 +96,37 @@ SKIP: {
 	}
 	ok($rss{128} - $rss{8} < 16 * 1024, "memory: 128 MiB file $rss{128} KiB, 8 MiB file $rss{8} KiB")
 		or diag(explain(\%rss));
+}
+
+# A 32-bit build (32-bit size_t and address space) dumping more than 4 GiB of
+# a sparse file: from -s 3, so chunks cross the edges of the mapped windows.
+# Marked lines: the last of the first 8 MiB window, across 8 MiB, across
+# 4 GiB, and the short last line past it.
+SKIP: {
+	my $d32 = $ENV{MAPPER_DUMP32};
+	skip 'no 32-bit build (make check-dump makes one on x86-64)', 3 unless $d32 && -x $d32;
+	is(substr(slurp($d32), 0, 5), "\x7fELF\x01", '32-bit build: an ELF32 executable');
+	my $f = "$TMP/4g.bin";
+	my $size = 0x100010000;
+	my %mark = (0 => 'head', 0x7f7ff3 => 'end of window 1!', 0x7ffff3 => 'across 8 MiB ...',
+		    0xfffffff3 => 'across 4 GiB ...', $size - 6 => 'tail');
+	open my $fh, '>:raw', $f or die $!;
+	truncate $fh, $size or die "truncate: $!";
+	for my $off (keys %mark) {
+		seek $fh, $off, 0 or die $!;
+		print $fh $mark{$off};
+	}
+	close $fh or die $!;
+	my $z = "\0" x 16;
+	my $expect = line16(3, "d" . "\0" x 15) . line16(19, $z) . "*\n";
+	for my $off (0x7f7ff3, 0x7ffff3, 0xfffffff3) {
+		$expect .= line16($off, $mark{$off}) . line16($off + 16, $z) . "*\n";
+	}
+	$expect .= line16($size - 13, "\0" x 7 . "tail\0\0") . sprintf("%x\n", $size);
+	my ($o, $e, $c) = run($d32, '-s', 3, $f);
+	unlink $f;
+	ok($c == 0 && $e eq '', '32-bit build, 4 GiB + 64 KiB: exit 0, no message') or diag($e);
+	is($o, $expect, '32-bit build, 4 GiB + 64 KiB: every byte at its offset');
 }
 
 # --watch: the dump, then only changed lines, changed bytes highlighted.
