@@ -137,7 +137,7 @@ struct mapper_buf *mapper_buf_alloc(size_t size)
 		for (j = 0; j < (1UL << order); j++, i++) {
 			buf->pages[i] = page + j;
 			if (!j || !mapper_chunk_is_folio(order))
-				buf->pages[i]->index = i;
+				mapper_set_index(buf->pages[i], i);
 		}
 		cond_resched();
 	}

@@ -25,6 +25,16 @@ static inline void vm_flags_clear(struct vm_area_struct *vma, unsigned long flag
 }
 #endif
 
+/* A page's (or folio's) index in the buffer, which the mm core reads. */
+static inline void mapper_set_index(struct page *page, pgoff_t index)
+{
+#ifdef MAPPER_HAVE_FOLIO_INDEX
+	page_folio(page)->index = index;
+#else
+	page->index = index;
+#endif
+}
+
 /* 6.4 dropped the owner argument: the driver core pins the module itself. */
 #ifdef MAPPER_HAVE_CLASS_CREATE_NO_OWNER
 #define mapper_class_create(name)	class_create(name)
