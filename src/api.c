@@ -92,6 +92,8 @@ EXPORT_SYMBOL_GPL(mapper_end_cpu_write);
 void mapper_notify(struct mapper_buf *buf)
 {
 	mapper_end_cpu_write(buf, 0, buf->size);
+	/* The producer's stores before the count (unordered on arm64). */
+	smp_mb__before_atomic();
 	atomic64_inc(&buf->events);
 	wake_up_interruptible_all(&buf->wait);
 }

@@ -108,7 +108,9 @@ struct mapper_buf *mapper_buf_alloc(size_t size)
 		buf->inode = NULL;
 		goto fail;
 	}
-	buf->pages = kvcalloc(buf->nr_pages, sizeof(*buf->pages), GFP_KERNEL);
+	/* 2 MiB per GiB: no OOM killer for it either (kvmalloc's fallback). */
+	buf->pages = kvcalloc(buf->nr_pages, sizeof(*buf->pages),
+			      GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
 	if (!buf->pages)
 		goto fail;
 

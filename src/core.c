@@ -188,15 +188,25 @@ err:
 	return ERR_PTR(ret);
 }
 
-/* Undoes mapper_init() for the @added first devices and frees all of them. */
+/*
+ * Undoes mapper_init() for the @added first devices and frees all of them.
+ * No file is open (the load failed, or the module is going away), so each
+ * buffer goes now, whenever the last device reference may go: its inode
+ * must be gone before the internal mount is.
+ */
 static void mapper_destroy_all(unsigned int added)
 {
 	unsigned int i;
 
 	for (i = 0; i < devices && mapper_devs[i]; i++) {
+		struct mapper_dev *md = mapper_devs[i];
+
 		if (i < added)
-			device_del(&mapper_devs[i]->dev);
-		put_device(&mapper_devs[i]->dev);
+			device_del(&md->dev);
+		if (md->buf)
+			mapper_buf_put(md->buf);
+		md->buf = NULL;
+		put_device(&md->dev);
 	}
 	kfree(mapper_devs);
 }
@@ -235,7 +245,8 @@ static int mapper_check_params(size_t *bytes)
 	 * (buffer.c): memory taken by others meanwhile makes it fail too.
 	 */
 	avail = si_mem_available();
-	if (total > avail) {
+	/* 1/256 more: the page array, and page tables of a cache mode change. */
+	if (total + (total >> 8) > avail) {
 		pr_err("devices=%u size=%llu: %llu MiB wanted, only %lu MiB available\n",
 		       devices, size, total >> (20 - PAGE_SHIFT), avail >> (20 - PAGE_SHIFT));
 		return -ENOMEM;
@@ -314,8 +325,11 @@ static int __init mapper_init(void)
 	}
 
 	for (i = 0; i < devices; i++) {
-		dev_set_uevent_suppress(&mapper_devs[i]->dev, false);
-		kobject_uevent(&mapper_devs[i]->dev.kobj, KOBJ_ADD);
+		struct device *dev = &mapper_devs[i]->dev;
+
+		dev_set_uevent_suppress(dev, false);
+		if (kobject_uevent(&dev->kobj, KOBJ_ADD))
+			dev_warn(dev, "udev was not told of the device: its node keeps the default owner and mode\n");
 	}
 	pr_info("%u device%s of %zu bytes\n", devices, devices == 1 ? "" : "s", bytes);
 	return 0;

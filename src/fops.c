@@ -122,23 +122,24 @@ static loff_t mapper_llseek(struct file *file, loff_t offset, int whence)
 /*
  * The buffer is the storage: nothing is written back, and fsync(),
  * fdatasync() and msync(MS_SYNC) succeed at once (numpy's memmap.flush() and
- * fio's --fsync call them). What a sync still means here: the CPU's
- * write-combining buffers are drained (cache=wc/uc), and on architectures
- * with aliasing data caches the kernel's own alias (mapper_vaddr()) is
- * written back, so that kernel readers see what came before the call.
+ * fio's --fsync call them). What a sync still does: it orders the caller's
+ * earlier stores (write-combining buffers drained, for cache=wc/uc), and on
+ * architectures with aliasing data caches it drops the kernel alias's
+ * (mapper_vaddr()) stale lines for the range, as mapper_begin_cpu_read()
+ * does. Free on x86 and arm64 but for the fence.
  */
 static int mapper_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 {
 	struct mapper_buf *buf = mapper_file_dev(file)->buf;
 	void *vaddr = READ_ONCE(buf->vaddr);
 
-	wmb();	/* drains write-combining buffers: stores before fsync land first */
+	wmb();	/* the caller's stores, write-combined ones too, before the return */
 	if (vaddr && start < buf->size) {
 		/* @end is inclusive, LLONG_MAX for "to the end". */
 		loff_t last = min_t(loff_t, end, buf->size - 1);
 
 		if (last >= start)
-			flush_kernel_vmap_range(vaddr + start, last - start + 1);
+			invalidate_kernel_vmap_range(vaddr + start, last - start + 1);
 	}
 	return 0;
 }
@@ -157,6 +158,9 @@ static long mapper_ioctl_info(struct mapper_file *mf, void __user *arg)
 		.flags = MAPPER_INFO_F_NOTIFY,
 	};
 	u32 argsz;
+
+	/* Pairs with mapper_notify(): the data before the count that announced it. */
+	smp_rmb();
 
 	if (get_user(argsz, (u32 __user *)arg))
 		return -EFAULT;
@@ -180,19 +184,13 @@ static __poll_t mapper_poll(struct file *file, poll_table *wait)
 	poll_wait(file, &buf->wait, wait);
 	if (atomic64_read(&buf->events) != READ_ONCE(mf->seen))
 		mask |= EPOLLPRI;
+	smp_rmb();	/* pairs with mapper_notify(), as in MAPPER_IOC_INFO */
 	return mask;
 }
 
-/*
- * Commands are told apart by number alone (_IO(): no size, see uapi/mapper.h);
- * each one's argsz says how much of its structure the caller has.
- */
+/* Frozen command numbers; each one's argsz says how much the caller has. */
 static long mapper_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
-	/* 0.1.0's header encoded struct mapper_info's size in the command. */
-	if (cmd == MAPPER_IOC_INFO_0_1)
-		cmd = MAPPER_IOC_INFO;
-
 	switch (cmd) {
 	case MAPPER_IOC_INFO:
 		return mapper_ioctl_info(file->private_data, (void __user *)arg);

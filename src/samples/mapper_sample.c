@@ -36,12 +36,16 @@ static struct mapper_buf *buf;
 static struct mapper_sample_header *hdr;
 static char *cmd;
 static u64 written;
+static u32 seqs[MAPPER_SAMPLE_SLOTS];
 static struct delayed_work work;
 
 static void mapper_sample_write(struct work_struct *unused)
 {
-	struct mapper_sample_record *rec = &hdr->ring[written % MAPPER_SAMPLE_SLOTS];
-	u32 seq = READ_ONCE(rec->seq);
+	unsigned int slot = written % MAPPER_SAMPLE_SLOTS;
+	struct mapper_sample_record *rec = &hdr->ring[slot];
+	/* Kept here, not read back: user space can write the buffer. */
+	u32 seq = seqs[slot];
+	u64 now = ktime_get_ns();
 
 	/*
 	 * wmb(), not smp_wmb(): with the device in cache=wc the buffer's
@@ -52,8 +56,8 @@ static void mapper_sample_write(struct work_struct *unused)
 	wmb();			/* odd seq before any field */
 
 	rec->number = written;
-	rec->time_ns = ktime_get_ns();
-	rec->check = rec->number * 0x9e3779b97f4a7c15ULL ^ rec->time_ns;
+	rec->time_ns = now;
+	rec->check = written * 0x9e3779b97f4a7c15ULL ^ now;
 	scnprintf(rec->text, sizeof(rec->text), "hello from mapper_sample #%llu",
 		  written);
 	/* User space owns the command area: copy it, trust nothing in it. */
@@ -63,6 +67,7 @@ static void mapper_sample_write(struct work_struct *unused)
 
 	wmb();			/* every field before the even seq */
 	WRITE_ONCE(rec->seq, seq + 2);
+	seqs[slot] = seq + 2;
 	wmb();			/* the record before head counts it */
 	WRITE_ONCE(hdr->head, ++written);
 

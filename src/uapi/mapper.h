@@ -21,11 +21,14 @@
 #define MAPPER_IOC_MAGIC	0xD7
 
 /*
- * Every command is _IO(MAPPER_IOC_MAGIC, nr): the number names the command and
- * nothing else, so that its structure can grow. Each structure starts with
- * __u32 argsz, the bytes the caller provides; the module reads and writes no
- * further than that, and tells in argsz how many bytes it knows. A caller
- * built against a newer header works with an older module and vice versa.
+ * Command numbers are frozen: each encodes its direction and the size its
+ * structure had when the command was introduced, and never changes, so that
+ * strace and valgrind can decode it and every binary keeps working. The size
+ * that counts is argsz, the first field of every structure: the bytes the
+ * caller provides. The module reads and writes no further than that and
+ * tells in argsz how many bytes it knows, so structures grow without new
+ * numbers, and callers built against newer headers work with older modules
+ * (from 0.2.0 on) and the other way round.
  */
 
 /**
@@ -61,8 +64,7 @@ struct mapper_info {
 #define MAPPER_INFO_F_NOTIFY	_BITULL(0)	/* poll() reports POLLPRI on notify */
 #define MAPPER_INFO_SIZE_V1	32	/* up to and including @maps */
 
-#define MAPPER_IOC_INFO		_IO(MAPPER_IOC_MAGIC, 0x00)
-/* 0.1.0's number for MAPPER_IOC_INFO (it encoded an 80-byte size): still served. */
-#define MAPPER_IOC_INFO_0_1	_IOC(_IOC_READ | _IOC_WRITE, MAPPER_IOC_MAGIC, 0x00, 80)
+/* 80: the structure's size in 0.1.0, frozen in the number whatever it grows to. */
+#define MAPPER_IOC_INFO		_IOC(_IOC_READ | _IOC_WRITE, MAPPER_IOC_MAGIC, 0x00, 80)
 
 #endif /* _UAPI_MAPPER_H */

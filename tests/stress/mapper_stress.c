@@ -1611,7 +1611,7 @@ static void op_ioctl(struct worker *w)
 		do {
 			cmd = (unsigned int)rnd(&w->rng);
 			cmd = (cmd & ~0xff00U) | types[rn(&w->rng, 6)] << 8;
-		} while (cmd == MAPPER_IOC_INFO || cmd == MAPPER_IOC_INFO_0_1);
+		} while (cmd == MAPPER_IOC_INFO);
 		info->argsz = argsz;
 		err = ENOTTY;
 		ret = ioctl(f->fd, cmd, rn(&w->rng, 2) ? (void *)raw : (void *)rnd(&w->rng));

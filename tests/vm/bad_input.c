@@ -811,7 +811,7 @@ TEST(ioctl_unknown_commands_are_enotty)
 		{ "mapper's magic, nr 1", _IOWR(MAPPER_IOC_MAGIC, 1, struct mapper_info) },
 		{ "INFO's nr with _IOR", _IOR(MAPPER_IOC_MAGIC, 0, struct mapper_info) },
 		{ "INFO's nr with _IOW", _IOW(MAPPER_IOC_MAGIC, 0, struct mapper_info) },
-		{ "nr 1 with _IO", _IO(MAPPER_IOC_MAGIC, 1) },
+		{ "INFO's nr with _IO", _IO(MAPPER_IOC_MAGIC, 0) },
 		{ "nr 255 with _IO", _IO(MAPPER_IOC_MAGIC, 255) },
 		{ "INFO with another size", _IOWR(MAPPER_IOC_MAGIC, 0, __u64) },
 		{ "INFO with the V1 size", _IOWR(MAPPER_IOC_MAGIC, 0, char[MAPPER_INFO_SIZE_V1]) },
