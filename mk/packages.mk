@@ -7,13 +7,14 @@
 #   make check-packages   build, lint, then install, boot, upgrade and remove them
 #                         in throw-away roots under $(CACHE)/packages (never the host's)
 #
-# Both builds run in a staged copy of the work tree (tracked and new files,
-# nothing ignored), so the repository stays clean and uncommitted work is
-# packaged as it is.
+# Both builds run in a staged copy of the source tree, so that it stays clean:
+# in a git work tree the files git knows of (tracked and new, nothing
+# ignored), so uncommitted work is packaged as it is; in a plain tree (a
+# release tarball, what distributions build from) all of it but $(OUT).
+# What goes into the packages is what "make install" installs (mk/install.mk).
 
-PKG_VERSION = $(shell sed -n 's/^\#define MAPPER_VERSION "\(.*\)"/\1/p' $(TOP)/src/version.h)
 PKG_OUT     = $(OUT)/packages
-PKG_STAGE   = $(PKG_OUT)/stage/mapper-$(PKG_VERSION)
+PKG_STAGE   = $(PKG_OUT)/stage/mapper-$(MAPPER_VERSION)
 RPM_RELEASE ?= 1
 RPM_OUT     ?= $(OUT)/rpm
 
@@ -25,9 +26,14 @@ packages-deps:
 packages-stage:
 	rm -rf $(PKG_OUT)/stage
 	mkdir -p $(PKG_STAGE)
-	cd $(TOP) && git ls-files -z --cached --others --exclude-standard | \
+	cd $(TOP) && if [ -e .git ]; then \
+		git ls-files -z --cached --others --exclude-standard | \
 		xargs -0 sh -c 'for f; do [ -e "$$f" ] || [ -L "$$f" ] && printf "%s\0" "$$f"; done' sh | \
-		tar -c --null -T - | tar -C $(PKG_STAGE) -x
+		tar -c --null -T -; \
+	else \
+		tar -c --exclude-vcs --exclude='$(patsubst $(TOP)/%,./%,$(OUT))' .; \
+	fi | tar -C $(PKG_STAGE) -x
+	@test -f $(PKG_STAGE)/debian/changelog || { echo "packages-stage: nothing staged" >&2; exit 1; }
 
 deb: packages-deps packages-stage
 	cd $(PKG_STAGE) && dpkg-buildpackage -us -uc -b
@@ -38,7 +44,7 @@ deb: packages-deps packages-stage
 # --nodeps: on Debian the BuildRequires (gcc, make) are dpkg packages, unknown to rpm.
 rpm: packages-deps packages-stage
 	rm -rf $(PKG_OUT)/rpmbuild && mkdir -p $(PKG_OUT)/rpmbuild/SOURCES
-	tar -C $(PKG_OUT)/stage -czf $(PKG_OUT)/rpmbuild/SOURCES/mapper-$(PKG_VERSION).tar.gz mapper-$(PKG_VERSION)
+	tar -C $(PKG_OUT)/stage -czf $(PKG_OUT)/rpmbuild/SOURCES/mapper-$(MAPPER_VERSION).tar.gz mapper-$(MAPPER_VERSION)
 	rpmbuild -ba --nodeps --define '_topdir $(PKG_OUT)/rpmbuild' \
 		--define 'release_number $(RPM_RELEASE)' $(TOP)/rpm/mapper.spec
 	rm -rf $(RPM_OUT) && mkdir -p $(RPM_OUT)

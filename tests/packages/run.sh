@@ -6,6 +6,8 @@
 # $CACHE/packages. The host's own package database is never touched.
 #
 #   1 build + lint      make deb, make rpm; lintian, rpmlint
+#   8 tarball           git archive of the tree, unpacked where there is no
+#                       git: make deb and make rpm build the same packages
 #   2 apt install       clean bookworm root + local apt repo: apt-get install
 #                       mapper-dkms mapper-utils; dkms status: installed
 #   3 kernel update     another linux-headers-6.1.0-N-amd64: built by itself
@@ -109,6 +111,49 @@ t_build() {
 	say "rpmlint (errors fail; see tests/packages/rpmlint.toml)"
 	rpmlint -c "$HERE/rpmlint.toml" "$OUT"/rpm/*.rpm "$TOP/rpm/mapper.spec" | tee "$LOGS/rpmlint.out"
 	grep -q ' 0 errors,' "$LOGS/rpmlint.out" || die "rpmlint errors"
+}
+
+# --- 8 from a release tarball ------------------------------------------------
+# Distributions build from "git archive" output: no .git, nothing ignored.
+# The archive is of the work tree as it is (a tree written from a scratch
+# index: tracked and new files, as make deb stages them), so it must give
+# the very packages test 1 built.
+pkg_files() { # PACKAGE-FILE: mode, owner and path of every file in it
+	case $1 in
+	*.deb) dpkg-deb -c "$1" | awk '{ print $1, $2, $6 }' ;;
+	*.rpm) rpm -qp --qf '[%{FILEMODES:perms} %{FILEUSERNAME}/%{FILEGROUPNAME} %{FILENAMES}\n]' "$1" |
+		grep -v ' /usr/lib/\.build-id' ;;
+	esac
+}
+
+t_tarball() {
+	local dir=$WORK/tarball src t f
+	rm -rf "$dir" && mkdir -p "$dir"
+	src=$dir/mapper-$VERSION
+	(
+		cd "$TOP" || exit 1
+		cp "$(git rev-parse --git-path index)" "$dir/index" || exit 1
+		export GIT_INDEX_FILE=$dir/index
+		t=$(git add -A && git write-tree) &&
+			git archive --prefix="mapper-$VERSION/" -o "$dir/mapper-$VERSION.tar.gz" "$t"
+	) || die "git archive"
+	tar -C "$dir" -xzf "$dir/mapper-$VERSION.tar.gz" || die "unpack"
+	rm -f "$dir/index"
+	[ ! -e "$src/.git" ] || die "the tarball holds .git"
+	# Nothing above $dir may pass for the project's repository.
+	export GIT_CEILING_DIRECTORIES=$dir
+	say "make deb, make rpm in $src"
+	$MAKE -C "$src" OUT="$dir/out" deb || die "make deb from the tarball"
+	$MAKE -C "$src" OUT="$dir/out" rpm || die "make rpm from the tarball"
+	say "the same files as the packages built from the work tree"
+	for f in "$OUT"/deb/mapper-dkms_*.deb "$OUT"/deb/mapper-utils_*.deb "$OUT"/deb/mapper-dev_*.deb \
+		"$OUT"/rpm/mapper-dkms-*.rpm "$OUT"/rpm/mapper-utils-*.rpm "$OUT"/rpm/mapper-devel-*.rpm; do
+		t=$dir/out/${f#"$OUT"/}
+		[ -e "$t" ] || die "the tarball did not build ${f##*/}"
+		diff -u <(pkg_files "$f") <(pkg_files "$t") || die "${f##*/} differs"
+		echo "${f##*/}: $(pkg_files "$t" | wc -l) files, as from the work tree"
+	done
+	rm -rf "$dir"
 }
 
 # --- 2 clean root, apt-get install by name ------------------------------------
@@ -309,6 +354,7 @@ echo "TAP version 13"
 T0=$(date +%s)
 run version t_version
 run build-and-lint t_build
+run tarball t_tarball build-and-lint
 run apt-install t_apt_install build-and-lint
 run kernel-update t_kernel_update apt-install
 run boot t_boot apt-install
@@ -317,7 +363,7 @@ run purge t_purge apt-install
 run rpm t_rpm build-and-lint purge
 echo "1..$n"
 if [ "${PKG_KEEP:-}" != 1 ]; then
-	rm -rf "$ROOT" "$WORK/root.img"
+	rm -rf "$ROOT" "$WORK/root.img" "$WORK/tarball"
 fi
 echo "# check-packages took $(($(date +%s) - T0)) s; logs in $LOGS"
 echo "packages: $pass passed, $fail failed"

@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make install: everything mapper installs, the one step that debian/rules
+# (dh_auto_install) and rpm/mapper.spec (%make_install) both run. It needs
+# no git and no kernel headers: a plain source tree (a release tarball) will do.
+#
+#   make install [DESTDIR=...] [PREFIX=/usr] [any of the directories below]
+#
+#   $(USRSRCDIR)/mapper-$(MAPPER_VERSION)/  the module source (src/) and dkms.conf for DKMS
+#   $(BINDIR)/mapper-dump, mapper-dump(1), bash completion   (install-utils, mk/dump.mk)
+#   $(INCLUDEDIR)/mapper.h, mapper_sample.h, and mapper(4)
+#   $(UDEVRULESDIR)/60-mapper.rules, $(SYSUSERSDIR)/mapper.conf (the group),
+#   $(MODULESLOADDIR)/mapper.conf (load at boot), $(MODPROBEDIR)/mapper.conf
+#   (the parameters, commented)
+#
+# udev, sysusers.d and modules-load.d files go below $(PREFIX)/lib, never /lib:
+# on merged-/usr systems /lib is an alias, and a package that ships files
+# through it leaves dpkg unable to remove the directories it thinks it owns.
+# modprobe.d is configuration the administrator edits: $(SYSCONFDIR), not $(PREFIX).
+
+# The one place the version is written (tests/packages/check-version.sh
+# keeps dkms.conf, debian/changelog and the spec equal to it).
+MAPPER_VERSION  = $(shell sed -n 's/^\#define MAPPER_VERSION "\(.*\)"/\1/p' $(TOP)/src/version.h)
+
+# BINDIR, MANDIR and BASHCOMPDIR: mk/dump.mk.
+PREFIX         ?= /usr
+SYSCONFDIR     ?= /etc
+INCLUDEDIR     ?= $(PREFIX)/include
+USRSRCDIR      ?= $(PREFIX)/src
+UDEVRULESDIR   ?= $(PREFIX)/lib/udev/rules.d
+SYSUSERSDIR    ?= $(PREFIX)/lib/sysusers.d
+MODULESLOADDIR ?= $(PREFIX)/lib/modules-load.d
+MODPROBEDIR    ?= $(SYSCONFDIR)/modprobe.d
+DKMSDIR         = $(USRSRCDIR)/mapper-$(MAPPER_VERSION)
+
+# What DKMS builds from: the sources in src/, not what a local "make module"
+# left there (objects, *.mod.c, probe.sh's features.h; see .gitignore).
+DKMS_FILES = $(shell cd $(TOP)/src && find . -type f \( -name '*.[ch]' -o -name Kbuild \
+	-o -name Makefile -o -name '*.sh' \) ! -name features.h ! -name '*.mod.c' | LC_ALL=C sort)
+
+.PHONY: install install-dkms install-dev install-data
+
+install: install-dkms install-utils install-dev install-data
+
+install-dkms:
+	@[ -n "$(MAPPER_VERSION)" ] || { echo "install: no MAPPER_VERSION in src/version.h" >&2; exit 1; }
+	cd $(TOP)/src && for f in $(DKMS_FILES); do \
+		case $$f in *.sh) m=0755 ;; *) m=0644 ;; esac; \
+		install -D -m $$m $$f "$(DESTDIR)$(DKMSDIR)/$${f#./}" || exit 1; \
+	done
+	install -m 0644 $(TOP)/dkms.conf "$(DESTDIR)$(DKMSDIR)/dkms.conf"
+
+install-dev:
+	install -D -m 0644 $(TOP)/src/uapi/mapper.h "$(DESTDIR)$(INCLUDEDIR)/mapper.h"
+	install -D -m 0644 $(TOP)/src/uapi/mapper_sample.h "$(DESTDIR)$(INCLUDEDIR)/mapper_sample.h"
+	install -D -m 0644 $(TOP)/man/mapper.4 "$(DESTDIR)$(MANDIR)/man4/mapper.4"
+
+install-data:
+	install -D -m 0644 $(TOP)/udev/60-mapper.rules "$(DESTDIR)$(UDEVRULESDIR)/60-mapper.rules"
+	install -D -m 0644 $(TOP)/dist/sysusers.d/mapper.conf "$(DESTDIR)$(SYSUSERSDIR)/mapper.conf"
+	install -D -m 0644 $(TOP)/dist/modules-load.d/mapper.conf "$(DESTDIR)$(MODULESLOADDIR)/mapper.conf"
+	install -D -m 0644 $(TOP)/dist/modprobe.d/mapper.conf "$(DESTDIR)$(MODPROBEDIR)/mapper.conf"
