@@ -9,8 +9,10 @@
 #   8 tarball           git archive of the tree, unpacked where there is no
 #                       git: make deb and make rpm build the same packages
 #   2 apt install       clean bookworm root + local apt repo: apt-get install
-#                       mapper-dkms mapper-utils; dkms status: installed
-#   3 kernel update     another linux-headers-6.1.0-N-amd64: built by itself
+#                       mapper-dkms mapper-utils; dkms status: installed;
+#                       the modules are signed with DKMS's key
+#   3 kernel update     another linux-headers-6.1.0-N-amd64: built (and
+#                       signed) by itself
 #   4 boot              the root under QEMU (systemd, udev, its own kernel)
 #   7 missing headers   a kernel image without headers: the user is told the
 #                       package; apt keeps working
@@ -160,6 +162,45 @@ t_tarball() {
 # The kernel the base root came with (recorded before other kernels arrive).
 kver_base() { cat "$WORK/kver-base"; }
 
+# installed KVER: what installing the packages must have left for kernel KVER.
+installed() {
+	local k=$1 mv dv
+	inroot dkms status
+	inroot dkms status -m mapper -v "$VERSION" -k "$k" | grep -q ': installed' ||
+		die "dkms status: mapper not installed for $k"
+	mv=$(inroot modinfo -F version -k "$k" mapper)
+	echo "modinfo -k $k mapper: version $mv"
+	[ "$mv" = "$VERSION" ] || die "modinfo version '$mv' != src/version.h '$VERSION'"
+	dv=$(inroot mapper-dump --version)
+	echo "mapper-dump --version: $dv"
+	echo "$dv" | grep -qw -- "$VERSION" || die "mapper-dump --version '$dv' lacks $VERSION"
+	inroot modinfo -F version -k "$k" mapper_sample || die "the sample producer was not installed"
+	inroot getent group mapper || die "group mapper missing"
+}
+
+# signed KVER: DKMS signed mapper and mapper_sample for KVER with its key
+# (the README's Secure Boot section): modinfo sees a signature, and the
+# module file, decompressed where DKMS compressed it, ends in the kernel's
+# signature trailer; /var/lib/dkms/mok.pub is there to enrol.
+signed() {
+	local k=$1 m f sig raw
+	for m in mapper mapper_sample; do
+		f=$(inroot modinfo -k "$k" -n "$m") || die "modinfo -n $m"
+		sig=$(inroot modinfo -k "$k" -F sig_id "$m")
+		echo "$f: sig_id '$sig', signer '$(inroot modinfo -k "$k" -F signer "$m")'"
+		case $f in
+		*.xz) raw="xz -dc" ;;
+		*.zst) raw="zstd -dc" ;;
+		*.gz) raw="gzip -dc" ;;
+		*) raw="cat" ;;
+		esac
+		[ -n "$sig" ] || die "$f is not signed (modinfo: no sig_id)"
+		[ "$($raw "$ROOT$f" | tail -c 28)" = "~Module signature appended~" ] ||
+			die "$f is not signed (no signature trailer)"
+	done
+	[ -s "$ROOT/var/lib/dkms/mok.pub" ] || die "no /var/lib/dkms/mok.pub to enrol"
+}
+
 t_apt_install() {
 	if [ ! -s "$BASE" ]; then
 		say "creating $BASE (cached for later runs)"
@@ -186,18 +227,8 @@ t_apt_install() {
 		cat "$ROOT"/var/lib/dkms/mapper/*/build/make.log 2>/dev/null
 		die "apt-get install"
 	fi
-	k=$(kver_base)
-	inroot dkms status
-	inroot dkms status -m mapper -v "$VERSION" -k "$k" | grep -q ': installed' ||
-		die "dkms status: mapper not installed for $k"
-	mv=$(inroot modinfo -F version -k "$k" mapper)
-	echo "modinfo -k $k mapper: version $mv"
-	[ "$mv" = "$VERSION" ] || die "modinfo version '$mv' != src/version.h '$VERSION'"
-	dv=$(inroot mapper-dump --version)
-	echo "mapper-dump --version: $dv"
-	echo "$dv" | grep -qw -- "$VERSION" || die "mapper-dump --version '$dv' lacks $VERSION"
-	inroot modinfo -F version -k "$k" mapper_sample || die "the sample producer was not installed"
-	inroot getent group mapper || die "group mapper missing"
+	installed "$(kver_base)"
+	signed "$(kver_base)"
 }
 
 # --- 3 kernel update ------------------------------------------------------------
@@ -214,6 +245,7 @@ t_kernel_update() {
 		die "mapper not built for $new"
 	test -e "$ROOT/lib/modules/$new/updates/dkms/mapper.ko" ||
 		ls "$ROOT/lib/modules/$new/updates/dkms/" | grep -q '^mapper\.ko' || die "no mapper.ko for $new"
+	signed "$new"
 }
 
 # --- 4 boot under QEMU --------------------------------------------------------------
@@ -322,6 +354,9 @@ rpm_root() { withmounts $CLEAN_ENV rpm --root "$ROOT" --force-debian "$@"; }
 
 t_rpm() {
 	leftovers || die "root not clean before the rpm test"
+	# rpm --nodeps below: what DKMS needs to sign is checked here.
+	rpm -qp --requires "$OUT"/rpm/mapper-dkms-*.noarch.rpm | grep -x 'openssl' ||
+		die "mapper-dkms.rpm does not require openssl"
 	inroot sh -c 'command -v dkms' || die "no dkms in the root"
 	rpm --root "$ROOT" --initdb || die "rpm --initdb"
 	say "rpm -i (release 1)"
@@ -333,6 +368,7 @@ t_rpm() {
 		inroot dkms status -m mapper -v "$VERSION" -k "$k" | grep -q ': installed' ||
 			die "rpm: mapper not installed for $k"
 	done
+	signed "$(kver_base)"
 	inroot getent group mapper || die "rpm: group mapper missing"
 	test -e "$ROOT/usr/lib/udev/rules.d/60-mapper.rules" || die "rpm: no udev rule"
 	say "rpm -U (release 2, same version: the old %preun must not remove the module)"
