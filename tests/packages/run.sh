@@ -16,12 +16,16 @@
 #   4 boot              the root under QEMU (systemd, udev, its own kernel)
 #   7 missing headers   a kernel image without headers: the user is told the
 #                       package; apt keeps working
-#   5 purge             nothing left behind
+#   5 purge             nothing left behind, no warning from dpkg
 #   6 rpm               rpm --root --nodeps with Debian's real dkms: install,
 #                       upgrade to a rebuilt release, erase
+#   9 trixie            clean trixie root (merged /usr, dkms 3.2): the
+#                       README's "apt install ./mapper-dkms_..." line works
+#                       as written, the modules are signed, the purge leaves
+#                       nothing and dpkg warns of nothing
 #
 # Environment: TOP, OUT, CACHE, MAKE (set by mk/packages.mk);
-# PKG_KEEP=1 keeps the root and image of the last run for inspection;
+# PKG_KEEP=1 keeps the roots and image of the last run for inspection;
 # PKG_PREBUILT=1 tests the packages already in $OUT/deb and $OUT/rpm*.
 set -u
 
@@ -35,6 +39,12 @@ ROOT=$WORK/root
 LOGS=$OUT/packages/logs
 BASE_PKGS="systemd-sysv,udev,kmod,linux-image-amd64,linux-headers-amd64,man-db"
 BASE=$WORK/bookworm-base-$(echo "$BASE_PKGS" | md5sum | cut -c1-8).tar.zst
+# Only install and purge happen there (no boot): udev, so that
+# /usr/lib/udev/rules.d belongs to another package as on real systems; no
+# openssl, which mapper-dkms must bring for DKMS to sign.
+TRIXIE_PKGS="udev,kmod,linux-headers-amd64"
+TRIXIE_BASE=$WORK/trixie-base-$(echo "$TRIXIE_PKGS" | md5sum | cut -c1-8).tar.zst
+TRIXIE_ROOT=$WORK/root-trixie
 VERSION=$(sed -n 's/^#define MAPPER_VERSION "\(.*\)"/\1/p' "$TOP/src/version.h")
 
 mkdir -p "$WORK/apt-archives/partial" "$LOGS"
@@ -162,6 +172,34 @@ t_tarball() {
 # The kernel the base root came with (recorded before other kernels arrive).
 kver_base() { cat "$WORK/kver-base"; }
 
+# make_base FILE SUITE PACKAGES: a minbase root of SUITE with PACKAGES as
+# tar.zst, made once and cached.
+make_base() {
+	local file=$1 suite=$2 pkgs=$3
+	[ -s "$file" ] && return
+	say "creating $file (cached for later runs)"
+	printf '%s\n' \
+		"deb http://deb.debian.org/debian $suite main" \
+		"deb http://deb.debian.org/debian $suite-updates main" \
+		"deb http://deb.debian.org/debian-security $suite-security main" \
+		>"$WORK/sources-$suite.list"
+	mmdebstrap --variant=minbase --include="$pkgs" "$suite" \
+		"$file.tmp.tar.zst" "$WORK/sources-$suite.list" || die "mmdebstrap $suite"
+	mv "$file.tmp.tar.zst" "$file"
+}
+
+# new_root BASE-FILE: $ROOT afresh from it, with the built .debs as a local
+# apt repository.
+new_root() {
+	rm -rf "$ROOT" && mkdir -p "$ROOT"
+	tar -C "$ROOT" --zstd -xf "$1" || die "extract $1"
+	mkdir -p "$ROOT/srv/mapper-repo"
+	cp "$OUT"/deb/*.deb "$ROOT/srv/mapper-repo/"
+	(cd "$ROOT/srv/mapper-repo" && dpkg-scanpackages --multiversion . >Packages) || die "dpkg-scanpackages"
+	echo "deb [trusted=yes] file:/srv/mapper-repo ./" >"$ROOT/etc/apt/sources.list.d/mapper.list"
+	apt_in update || die "apt-get update"
+}
+
 # installed KVER: what installing the packages must have left for kernel KVER.
 installed() {
 	local k=$1 mv dv
@@ -202,26 +240,10 @@ signed() {
 }
 
 t_apt_install() {
-	if [ ! -s "$BASE" ]; then
-		say "creating $BASE (cached for later runs)"
-		printf '%s\n' \
-			"deb http://deb.debian.org/debian bookworm main" \
-			"deb http://deb.debian.org/debian bookworm-updates main" \
-			"deb http://deb.debian.org/debian-security bookworm-security main" \
-			>"$WORK/sources.list"
-		mmdebstrap --variant=minbase --include="$BASE_PKGS" bookworm \
-			"$BASE.tmp.tar.zst" "$WORK/sources.list" || die "mmdebstrap"
-		mv "$BASE.tmp.tar.zst" "$BASE"
-	fi
-	rm -rf "$ROOT" && mkdir -p "$ROOT"
-	tar -C "$ROOT" --zstd -xf "$BASE" || die "extract base"
+	make_base "$BASE" bookworm "$BASE_PKGS"
+	new_root "$BASE"
 	ls "$ROOT/lib/modules" >"$WORK/kver-base"
 	[ "$(wc -l <"$WORK/kver-base")" = 1 ] || die "the base root should hold one kernel"
-	mkdir -p "$ROOT/srv/mapper-repo"
-	cp "$OUT"/deb/*.deb "$ROOT/srv/mapper-repo/"
-	(cd "$ROOT/srv/mapper-repo" && dpkg-scanpackages --multiversion . >Packages) || die "dpkg-scanpackages"
-	echo "deb [trusted=yes] file:/srv/mapper-repo ./" >"$ROOT/etc/apt/sources.list.d/mapper.list"
-	apt_in update || die "apt-get update"
 	say "apt-get install mapper-dkms mapper-utils mapper-dev"
 	if ! apt_in install mapper-dkms mapper-utils mapper-dev; then
 		cat "$ROOT"/var/lib/dkms/mapper/*/build/make.log 2>/dev/null
@@ -340,11 +362,21 @@ leftovers() {
 	return $bad
 }
 
-t_purge() {
-	apt_in purge mapper-dkms mapper-utils mapper-dev || die "apt-get purge"
+# purge NAME: apt-get purge of the packages (output in $LOGS/NAME.out); dpkg
+# must forget them, leave no file and warn of nothing (on merged /usr, files
+# shipped through /lib leave "directory '/lib/udev/rules.d' not empty so not
+# removed").
+purge() {
+	apt_in purge mapper-dkms mapper-utils mapper-dev 2>&1 | tee "$LOGS/$1.out"
+	[ "${PIPESTATUS[0]}" = 0 ] || die "apt-get purge"
+	! grep -i 'warning: while removing mapper-' "$LOGS/$1.out" || die "dpkg warned while purging"
 	inroot dpkg -l | grep -E '^[a-z][a-z] +mapper-' && die "dpkg still lists mapper packages"
 	inroot dkms status
 	leftovers || die "purge left files behind"
+}
+
+t_purge() {
+	purge purge
 	echo "the system group mapper stays, as Debian leaves system groups after purge:"
 	inroot getent group mapper || true
 }
@@ -386,6 +418,50 @@ t_rpm() {
 	leftovers || die "rpm -e left files behind"
 }
 
+# --- 9 trixie ----------------------------------------------------------------
+# readme_debs: the README's "apt install ./mapper-dkms_<version>_all.deb ..."
+# with <version> and <arch> filled in, as paths in the root's
+# /srv/mapper-repo; each must be a file make deb made.
+readme_debs() {
+	local args w
+	args=$(sed -n 's/.*`apt install \(\.\/mapper-dkms[^`]*\)`.*/\1/p' "$TOP/README.md" | head -n 1)
+	[ -n "$args" ] || { echo "README.md: no \`apt install ./mapper-dkms...\` line" >&2; return 1; }
+	args=$(echo "$args" | sed "s/<version>/$VERSION/g; s/<arch>/$(dpkg --print-architecture)/g")
+	for w in $args; do
+		if [ "${w#./}" = "$w" ] || [ ! -e "$OUT/deb/${w#./}" ]; then
+			echo "README.md names $w; make deb made: $(cd "$OUT/deb" && echo *.deb)" >&2
+			return 1
+		fi
+		echo "/srv/mapper-repo/${w#./}"
+	done
+}
+
+# Each part runs on when another failed (all are reported at the end).
+t_trixie() {
+	local k debs bad=
+	ROOT=$TRIXIE_ROOT
+	make_base "$TRIXIE_BASE" trixie "$TRIXIE_PKGS"
+	new_root "$TRIXIE_BASE"
+	k=$(ls "$ROOT/lib/modules")
+	! inroot sh -c 'command -v openssl' || die "the trixie base has openssl already"
+	if debs=$(readme_debs); then
+		say "the README's apt install: ${debs//$'\n'/ }"
+	else
+		bad="$bad, the README's apt install line"
+		debs="mapper-dkms mapper-utils"
+		say "apt-get install $debs (by name, as the README's line is wrong)"
+	fi
+	# shellcheck disable=SC2086
+	if ! apt_in install $debs mapper-dev; then
+		cat "$ROOT"/var/lib/dkms/mapper/*/build/make.log 2>/dev/null
+		die "apt install"
+	fi
+	installed "$k"
+	(signed "$k") || bad="$bad, signing"
+	(purge purge-trixie) || bad="$bad, purge"
+	[ -z "$bad" ] || die "failed: ${bad#, }"
+}
+
 echo "TAP version 13"
 T0=$(date +%s)
 run version t_version
@@ -397,9 +473,10 @@ run boot t_boot apt-install
 run missing-headers t_missing_headers apt-install
 run purge t_purge apt-install
 run rpm t_rpm build-and-lint purge
+run trixie t_trixie build-and-lint
 echo "1..$n"
 if [ "${PKG_KEEP:-}" != 1 ]; then
-	rm -rf "$ROOT" "$WORK/root.img" "$WORK/tarball"
+	rm -rf "$ROOT" "$TRIXIE_ROOT" "$WORK/root.img" "$WORK/tarball"
 fi
 echo "# check-packages took $(($(date +%s) - T0)) s; logs in $LOGS"
 echo "packages: $pass passed, $fail failed"
