@@ -7,6 +7,9 @@
  *                                     name (EINVAL, ...); exit 0 only on success
  *   mapper_fault rmmod NAME           delete_module(); same output
  *   mapper_fault inject OP [KO]       fail-nth over one operation, see below
+ *   mapper_fault wb-check FILE        the pages whose frame numbers FILE lists
+ *                                     (inject cache wrote it) are write-back
+ *                                     in the kernel's direct map
  *
  * inject makes allocation number 1, 2, 3, ... inside OP fail, through
  * /proc/thread-self/fail-nth (failslab and fail_page_alloc must be set up to
@@ -27,7 +30,13 @@
  * middle page splits the VMA), fork (a child inherits a mapping), read and
  * write (the whole buffer, to or from anonymous memory not faulted in yet, so
  * a failure can land inside the copy: a short count is a clean result), ioctl
- * (MAPPER_IOC_INFO and poll). Successes with a fault injected are normal: the
+ * (MAPPER_IOC_INFO and poll), load-open (load, while another process keeps
+ * trying to open and map /dev/mapper0: it must never succeed during a load
+ * that then fails, since the module is freed under that file), and cache
+ * (sysfs cache wc, uc, cached: after every attempt the mode the attribute
+ * reports must be the mode of every page in the kernel's direct map, read
+ * from debugfs page_tables, and the data must be intact). Successes with a
+ * fault injected are normal: the
  * failure may hit an allocation that has a fallback (a smaller chunk, a page
  * fault retried).
  */
@@ -37,6 +46,7 @@
 #include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,6 +224,279 @@ static int mapper_gone(void)
 	return gone;
 }
 
+/* ---- load-open: a process that opens the device whenever it can -------- */
+
+struct opener {
+	int armed;		/* parent: open while set */
+	unsigned int gen;	/* parent: bumped to ask for an acknowledgement */
+	unsigned int ack;	/* child: gen seen while idle, holding nothing */
+	unsigned int attempt;	/* parent: the load attempt under way */
+	unsigned int opened;	/* child: the attempt in which an open worked */
+};
+
+static struct opener *opener;
+static pid_t opener_pid;
+
+static void opener_loop(void)
+{
+	for (;;) {
+		int fd;
+
+		if (!__atomic_load_n(&opener->armed, __ATOMIC_SEQ_CST)) {
+			__atomic_store_n(&opener->ack, __atomic_load_n(&opener->gen, __ATOMIC_SEQ_CST),
+					 __ATOMIC_SEQ_CST);
+			usleep(200);
+			continue;
+		}
+		fd = open("/dev/mapper0", O_RDWR | O_CLOEXEC);
+		if (fd >= 0) {
+			char *p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+			__atomic_store_n(&opener->opened, opener->attempt, __ATOMIC_SEQ_CST);
+			if (p != MAP_FAILED) {
+				p[0] = 1;
+				usleep(2000);	/* hold it across the rest of the load */
+				munmap(p, page);
+			}
+			close(fd);
+		}
+	}
+}
+
+static int opener_start(void)
+{
+	opener = mmap(NULL, sizeof(*opener), PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (opener == MAP_FAILED)
+		return -1;
+	memset(opener, 0, sizeof(*opener));
+	opener_pid = fork();
+	if (opener_pid < 0)
+		return -1;
+	if (opener_pid == 0)
+		opener_loop();
+	return 0;
+}
+
+static void opener_arm(unsigned int attempt)
+{
+	__atomic_store_n(&opener->attempt, attempt, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&opener->armed, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Stops the opener and waits until it holds no file of the device. */
+static void opener_disarm(void)
+{
+	unsigned int gen;
+
+	__atomic_store_n(&opener->armed, 0, __ATOMIC_SEQ_CST);
+	gen = __atomic_add_fetch(&opener->gen, 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&opener->ack, __ATOMIC_SEQ_CST) != gen)
+		usleep(100);
+}
+
+static void opener_stop(void)
+{
+	if (opener_pid > 0) {
+		kill(opener_pid, SIGKILL);
+		waitpid(opener_pid, NULL, 0);
+	}
+}
+
+/* ---- cache: the direct map's attributes of the buffer's pages ----------- */
+
+#define MAX_PFNS	64
+
+static uint64_t pfns[MAX_PFNS];
+static size_t nr_pfns;
+
+/* The frame number of every page of /dev/mapper0, from /proc/self/pagemap. */
+static int read_pfns(int fd, size_t size)
+{
+	int pm = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	char *p = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+	int ret = -1;
+
+	nr_pfns = size / page;
+	if (pm >= 0 && p != MAP_FAILED && nr_pfns <= MAX_PFNS) {
+		ret = 0;
+		for (size_t i = 0; i < nr_pfns; i++) {
+			uint64_t e;
+
+			(void)*(volatile char *)(p + i * page);
+			if (pread(pm, &e, sizeof(e), ((uintptr_t)p / page + i) * 8) != sizeof(e) ||
+			    !(e >> 63) || !(e & ((1ULL << 55) - 1))) {
+				ret = -1;
+				break;
+			}
+			pfns[i] = e & ((1ULL << 55) - 1);
+		}
+	}
+	if (p != MAP_FAILED)
+		munmap(p, size);
+	if (pm >= 0)
+		close(pm);
+	return ret;
+}
+
+/*
+ * The cache mode each page of pfns[] has in the direct map (x86 PAT as Linux
+ * programs it: PWT alone is write-combined, PCD alone uncached-minus),
+ * written as "cached", "wc", "uc" or "?" into mode[]. 0, or -1 without
+ * debugfs page_tables.
+ */
+static int direct_map_modes(const char *mode[])
+{
+	FILE *f = fopen("/sys/kernel/debug/page_tables/kernel", "r");
+	unsigned long long base = 0;
+	char line[256];
+	int in_low = 0;
+
+	/* Without PAT (no pat_memtype_list) wc is UC- and the modes mean little. */
+	if (!f || !exists("/sys/kernel/debug/x86/pat_memtype_list")) {
+		printf("# no page_tables or no PAT in this kernel\n");
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	for (size_t i = 0; i < nr_pfns; i++)
+		mode[i] = "?";
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long lo, hi;
+
+		if (strstr(line, "---[")) {
+			in_low = strstr(line, "Low Kernel Mapping") != NULL;
+			base = 0;
+			continue;
+		}
+		if (!in_low || sscanf(line, "0x%llx-0x%llx", &lo, &hi) != 2)
+			continue;
+		if (!base)
+			base = lo;	/* the section starts at the direct map's base */
+		for (size_t i = 0; i < nr_pfns; i++) {
+			unsigned long long va = base + pfns[i] * page;
+			int pwt = strstr(line, " PWT ") != NULL, pcd = strstr(line, " PCD ") != NULL;
+
+			if (va < lo || va >= hi)
+				continue;
+			mode[i] = !pwt && !pcd ? "cached" : pwt && !pcd ? "wc" :
+				  !pwt && pcd ? "uc" : "?";
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+static int sysfs_cache(char *out, size_t len)
+{
+	FILE *f = fopen("/sys/class/mapper/mapper0/cache", "r");
+	int ok = f && fgets(out, len, f);
+
+	if (f)
+		fclose(f);
+	if (ok)
+		out[strcspn(out, "\n")] = '\0';
+	return ok ? 0 : -1;
+}
+
+static int sysfs_cache_set(const char *mode)
+{
+	int fd = open("/sys/class/mapper/mapper0/cache", O_WRONLY | O_CLOEXEC);
+	int ret = 0;
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, mode, strlen(mode)) < 0)
+		ret = errno;
+	close(fd);
+	return ret;
+}
+
+/*
+ * After an attempt: the reported mode is every page's mode; "unknown" only
+ * until a write of "cached" succeeds. Leaves the device cached.
+ */
+static int cache_consistent(const char *op, unsigned int n, int fd, size_t size)
+{
+	const char *mode[MAX_PFNS];
+	char want[32], *back;
+	int bad = 0, e;
+
+	if (sysfs_cache(want, sizeof(want))) {
+		printf("# %s: attempt %u: cannot read the cache attribute\n", op, n);
+		return 1;
+	}
+	if (!strcmp(want, "unknown")) {
+		printf("# %s: attempt %u left the modes unknown; write-back again\n", op, n);
+		e = sysfs_cache_set("cached");
+		if (e) {
+			printf("# %s: attempt %u: cached after unknown: %s\n", op, n, errname(e));
+			return 1;
+		}
+		snprintf(want, sizeof(want), "cached");
+	}
+	if (direct_map_modes(mode)) {
+		return 1;
+	}
+	for (size_t i = 0; i < nr_pfns; i++) {
+		if (strcmp(mode[i], want)) {
+			printf("# %s: attempt %u: the device says %s, page %zu (pfn %#llx) is %s\n",
+			       op, n, want, i, (unsigned long long)pfns[i], mode[i]);
+			bad = 1;
+			break;
+		}
+	}
+	back = malloc(size);
+	if (!back || pread(fd, back, size, 0) != (ssize_t)size) {
+		printf("# %s: attempt %u: cannot read the buffer back\n", op, n);
+		bad = 1;
+	} else {
+		for (size_t i = 0; i < size; i++) {
+			if (back[i] != (char)(i * 7 + 1)) {
+				printf("# %s: attempt %u: byte %zu changed\n", op, n, i);
+				bad = 1;
+				break;
+			}
+		}
+	}
+	free(back);
+	e = sysfs_cache_set("cached");
+	if (e) {
+		printf("# %s: attempt %u: back to cached: %s\n", op, n, errname(e));
+		bad = 1;
+	}
+	return bad;
+}
+
+/* wb-check: after rmmod, the freed pages are write-back in the direct map. */
+static int wb_check(const char *file)
+{
+	const char *mode[MAX_PFNS];
+	FILE *f = fopen(file, "r");
+	unsigned long long v;
+	int bad = 0;
+
+	nr_pfns = 0;
+	while (f && nr_pfns < MAX_PFNS && fscanf(f, "%llx", &v) == 1)
+		pfns[nr_pfns++] = v;
+	if (f)
+		fclose(f);
+	if (!nr_pfns || direct_map_modes(mode)) {
+		printf("not ok - freed buffer pages are write-back (no frame list or no page_tables)\n");
+		return 1;
+	}
+	for (size_t i = 0; i < nr_pfns; i++) {
+		if (strcmp(mode[i], "cached")) {
+			printf("# pfn %#llx is %s in the direct map\n", (unsigned long long)pfns[i],
+			       mode[i]);
+			bad = 1;
+		}
+	}
+	printf("%s - the %zu freed buffer pages are write-back in the direct map\n",
+	       bad ? "not ok" : "ok", nr_pfns);
+	return bad;
+}
+
 /* ---- the operations ------------------------------------------------------ */
 
 static sigjmp_buf on_signal;
@@ -269,6 +552,20 @@ static int do_op(const char *op, int fd, size_t size, char *ubuf, const char *ko
 	errno = 0;
 	if (!strcmp(op, "load"))
 		return load(ko, "devices=2 size=64K");
+	if (!strcmp(op, "load-open")) {
+		/* The opener races the load; this thread's fail-nth is not its. */
+		opener_arm(opener->attempt + 1);
+		ret = load(ko, "devices=2 size=64K");
+		opener_disarm();
+		return ret;
+	}
+	if (!strcmp(op, "cache")) {
+		static const char *const modes[] = { "wc", "uc", "cached" };
+
+		for (size_t i = 0; i < sizeof(modes) / sizeof(*modes) && !ret; i++)
+			ret = sysfs_cache_set(modes[i]);
+		return ret;
+	}
 	if (!strcmp(op, "load-sample"))
 		return load(ko, "");
 	if (!strcmp(op, "open")) {
@@ -348,7 +645,7 @@ static int inject(const char *op, const char *ko)
 {
 	int is_load = !strncmp(op, "load", 4);
 	int counts[256] = { 0 };	/* per errno; [0] successes */
-	int signals = 0, injected = 0, bad = 0, fd = -1;
+	int signals = 0, injected = 0, bad = 0, fd = -1, opened_ok = 0;
 	size_t size = 0;
 	char *ubuf = NULL;
 	unsigned int n;
@@ -366,6 +663,27 @@ static int inject(const char *op, const char *ko)
 		}
 		size = dev_size();
 		ubuf = MAP_FAILED;	/* mapped afresh for each attempt */
+	}
+	if (!strcmp(op, "cache")) {
+		FILE *f = fopen("/tmp/mapper-pfns", "w");
+		char *pattern = malloc(size);
+
+		ubuf = NULL;
+		for (size_t i = 0; pattern && i < size; i++)
+			pattern[i] = (char)(i * 7 + 1);
+		if (!pattern || pwrite(fd, pattern, size, 0) != (ssize_t)size ||
+		    read_pfns(fd, size) || !f) {
+			printf("not ok - inject %s: cannot set up the buffer and its frame numbers\n", op);
+			return 1;
+		}
+		for (size_t i = 0; i < nr_pfns; i++)
+			fprintf(f, "%#llx\n", (unsigned long long)pfns[i]);
+		fclose(f);
+		free(pattern);
+	}
+	if (!strcmp(op, "load-open") && opener_start()) {
+		printf("not ok - inject %s: cannot start the opener\n", op);
+		return 1;
 	}
 	nth_fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
 	if (nth_fd < 0) {
@@ -404,8 +722,19 @@ static int inject(const char *op, const char *ko)
 			       op, n, errname(ret));
 			bad = 1;
 		}
+		if (opener) {
+			int during = __atomic_load_n(&opener->opened, __ATOMIC_SEQ_CST) ==
+				     opener->attempt;
+
+			if (during && ret) {
+				printf("# %s: attempt %u: /dev/mapper0 was opened during a load that failed (%s)\n",
+				       op, n, errname(ret));
+				bad = 1;
+			}
+			opened_ok += during && !ret;
+		}
 		if (is_load) {
-			const char *name = strcmp(op, "load") ? "mapper_sample" : "mapper";
+			const char *name = strcmp(op, "load-sample") ? "mapper" : "mapper_sample";
 
 			if (!ret) {
 				int u = unload(name);
@@ -416,7 +745,7 @@ static int inject(const char *op, const char *ko)
 					bad = 1;
 				}
 			}
-			if (!strcmp(op, "load") && !mapper_gone()) {
+			if (strcmp(op, "load-sample") && !mapper_gone()) {
 				printf("# %s: attempt %u (%s) left mapper registered\n", op, n,
 				       errname(ret));
 				bad = 1;
@@ -429,6 +758,8 @@ static int inject(const char *op, const char *ko)
 				       op, n, errname(ret), maps);
 				bad = 1;
 			}
+			if (!strcmp(op, "cache"))
+				bad |= cache_consistent(op, n, fd, size);
 		}
 		if (kmsg_splat()) {
 			printf("# %s: attempt %u (%s) logged a splat (above)\n", op, n,
@@ -453,7 +784,11 @@ static int inject(const char *op, const char *ko)
 	}
 	if (signals)
 		printf(", signal x%d", signals);
+	if (opener)
+		printf("; opened during %d successful loads, never during a failed one",
+		       opened_ok);
 	printf(")\n# injected %d\n", injected);
+	opener_stop();
 	fflush(stdout);
 	if (fd >= 0)
 		close(fd);
@@ -480,10 +815,12 @@ int main(int argc, char **argv)
 		printf("%s\n", errname(ret));
 		return !!ret;
 	}
+	if (argc == 3 && !strcmp(argv[1], "wb-check"))
+		return wb_check(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "inject")) {
 		kmsg_open();
 		return inject(argv[2], argc > 3 ? argv[3] : NULL);
 	}
-	fprintf(stderr, "usage: mapper_fault insmod KO [PARAMS] | rmmod NAME | inject OP [KO]\n");
+	fprintf(stderr, "usage: mapper_fault insmod KO [PARAMS] | rmmod NAME | inject OP [KO] | wb-check FILE\n");
 	return 2;
 }

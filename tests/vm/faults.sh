@@ -3,8 +3,10 @@
 #
 # mvmode=faults (make check-debug): allocation failures injected with
 # fail-nth into every path of mapper that allocates or maps: module load
-# (mapper.ko and the sample producer), open, mmap and the fault path (shared,
-# private copy-on-write, VMA split, fork), read, write, ioctl/poll. Each
+# (mapper.ko and the sample producer; and a load that another process keeps
+# trying to open), open, mmap and the fault path (shared, private
+# copy-on-write, VMA split, fork), read, write, ioctl/poll, and cache mode
+# changes (each page's mode in the direct map checked after each). Each
 # attempt must succeed or fail with an errno, never log a report nor leave a
 # mapping or a registration behind (mapper_fault checks every attempt); at the
 # end rmmod works, kmemleak finds nothing of mapper, and free memory and slab
@@ -44,8 +46,10 @@ inject() {
 
 inject load /lib/modules/mapper.ko
 check "mapper is not loaded after the load loop" mapper_gone
+inject load-open /lib/modules/mapper.ko
+check "mapper is not loaded after the load-open loop" mapper_gone
 if /bin/busybox insmod /lib/modules/mapper.ko devices=2 size=64K; then
-	for op in open mmap private split fork read write ioctl; do
+	for op in open mmap private split fork read write ioctl cache; do
 		inject $op
 	done
 	[ -f /lib/modules/mapper_sample.ko ] && inject load-sample /lib/modules/mapper_sample.ko
@@ -54,6 +58,13 @@ else
 	nok "insmod mapper.ko devices=2 size=64K for the file operations"
 fi
 check "nothing of mapper is left registered" mapper_gone
+# The cache attempts' buffer, freed at rmmod: back to write-back for good.
+if /bin/mapper_fault wb-check /tmp/mapper-pfns; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1))
+fi
+n=$((n + 1))
 echo "# faults injected: $total"
 kmemleak_check "after the injected faults"
 # 1 MiB: the error paths that the injected failures open record stack
