@@ -785,8 +785,8 @@ static int inject(const char *op, const char *ko)
 	if (signals)
 		printf(", signal x%d", signals);
 	if (opener)
-		printf("; opened during %d successful loads, never during a failed one",
-		       opened_ok);
+		printf("; opened during %d successful loads%s", opened_ok,
+		       bad ? "" : ", never during a failed one");
 	printf(")\n# injected %d\n", injected);
 	opener_stop();
 	fflush(stdout);
