@@ -1,0 +1,66 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Every target installs what it needs itself: proven in fresh Debian 12 roots.
+#
+#   make check-fresh                          every subject, one TAP line each
+#   make check-fresh FRESH="demo check-dump"  some of them
+#
+# tests/fresh/run makes a bookworm root with mmdebstrap (minbase plus make:
+# what a user has before typing "make"; cached in $(CACHE)/fresh), and runs
+# each subject as root in a root of its own made anew from it, with a copy of
+# the work tree: "make fresh-SUBJECT". The subjects are make demo and every
+# other target of make check; fresh-<target> below is that target's own
+# dependency step and its first build (the whole target where it is cheap).
+# A target of make check without a fresh-<target> here fails check-fresh.
+# See the header of tests/fresh/run for the caches and the mounts.
+
+FRESH ?= demo $(filter-out check-fresh,$(CHECK_TARGETS))
+# check-matrix's first series (the dpkg -x kind; prepare installs what
+# each kind needs): prepared, built with W=1 and booted.
+FRESH_MATRIX ?= 5.10
+
+.PHONY: check-fresh fresh-deps fresh-demo fresh-check-kernel fresh-check-stress \
+	fresh-check-dump fresh-check-static fresh-check-matrix fresh-check-debug \
+	fresh-check-real fresh-check-packages
+
+fresh-deps:
+	@$(TOP)/tests/fresh/deps.sh
+
+check-fresh: fresh-deps
+	cd $(TOP) && TOP=$(TOP) OUT=$(OUT) CACHE=$(CACHE) prove -v tests/fresh/run :: $(FRESH)
+
+# --- what each subject runs inside its fresh root
+# The whole of make demo: it boots the VM (TCG) in the root.
+fresh-demo: demo
+
+# check-kernel, check-stress: their prerequisites; the VM runs are demo's.
+fresh-check-kernel: vm-deps vm-module vm-tests
+
+fresh-check-stress: vm-deps vm-module vm-tests
+	$(MAKE) --no-print-directory $(OUT)/test/mapper_stress
+
+# Whole targets: their dependency steps are inside them, and they are short.
+fresh-check-dump: check-dump
+
+fresh-check-static: check-static
+
+# vm-tests first: check-matrix's own prerequisites are expanded where
+# mk/matrix.mk is read, before mk/stress.mk adds mapper_stress and bad_input to
+# VM_BINS, so check-matrix alone would boot without them.
+fresh-check-matrix: vm-deps vm-tests
+	$(MAKE) --no-print-directory check-matrix MATRIX="$(FRESH_MATRIX)" MATRIX_NONGATING=
+
+# build-kernel's dependency step, its tree and configuration, then the build
+# until the kernel's own objects compile (not the 25 min of the whole).
+fresh-check-debug: vm-deps
+	MAPPER_CACHE=$(CACHE) $(TOP)/tests/fresh/debug-kernel-start
+
+# The guest image is check-real's first build (mmdebstrap, mke2fs -d).
+fresh-check-real: real-deps vm-module real-image
+
+# make deb and make rpm are test 1 of check-packages (lint aside).
+fresh-check-packages: packages-deps
+	$(MAKE) --no-print-directory deb
+	$(MAKE) --no-print-directory rpm
+
+CHECK_TARGETS += check-fresh
