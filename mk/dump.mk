@@ -54,11 +54,11 @@ $(OUT)/test/mapper-dump32: $(DUMP_DEPS) $(TOP)/tests/dump/json-stub.c
 
 # Installs what the tests compare against or need, when it is missing.
 check-dump-deps:
-	@$(TOP)/tests/dump/deps.sh
+	@CC='$(CC)' $(TOP)/tests/dump/deps.sh
 
 check-dump: check-dump-deps
 	@$(MAKE) --no-print-directory $(OUT)/test/mapper-dump $(DUMP32)
-	cd $(TOP) && MAPPER_DUMP=$(OUT)/test/mapper-dump MAPPER_DUMP32=$(DUMP32) \
+	cd $(TOP) && MAPPER_DUMP=$(OUT)/test/mapper-dump MAPPER_DUMP32=$(DUMP32) MAPPER_CC='$(CC)' \
 		ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
 		prove tests/dump/
 

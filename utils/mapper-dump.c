@@ -3,10 +3,12 @@
  * mapper-dump: show a mapper buffer, or any file, as hexdump -C or xxd would.
  *
  * Devices are read through mmap() with the size from MAPPER_IOC_INFO (a
- * character device's st_size is 0), regular files through mmap(), pipes and
- * other streams through read().  Mapped inputs are mapped MAP_WINDOW bytes at
- * a time, so that memory stays constant and any size fits a 32-bit address
- * space.  The output formats live in dump-format.c.
+ * character device's st_size is 0), regular files through mmap(), pipes,
+ * other streams and files of st_size 0 (procfs) through read().  Mapped
+ * inputs are mapped MAP_WINDOW bytes at a time, so that memory stays constant
+ * and any size fits a 32-bit address space; a window mmap() refuses (past
+ * 16 TiB on 32-bit systems, sysfs) is read with pread() instead.  The output
+ * formats live in dump-format.c.
  */
 static const char usage_text[] =
 "Usage: mapper-dump [OPTIONS] [DEVICE|FILE|-]\n"
@@ -77,6 +79,10 @@ static const char usage_text[] =
 #define DEFAULT_DEVICE	"/dev/mapper0"
 #define WATCH_MAX	(1ull << 30)	/* --watch keeps two copies of the range */
 #define MAP_WINDOW	(8u << 20)	/* mapped at a time: far more than a page and a chunk */
+#define PAGE_MAX	(64u << 10)	/* the largest page size Linux has */
+
+/* src_at() maps from the page of an offset on: a chunk must fit after it. */
+_Static_assert(PAGE_MAX + DUMP_CHUNK <= MAP_WINDOW, "MAP_WINDOW cannot hold a page and a chunk");
 
 enum { OPT_NAME = 256, OPT_INFO, OPT_LIST, OPT_JSON, OPT_WATCH, OPT_COUNT, OPT_COLOR };
 
@@ -125,13 +131,17 @@ struct src {
 	bool stream;		/* read() it: pipe, terminal, other device */
 	bool mapper;
 	bool regular;
+	uint64_t base;		/* file offset of the input's byte 0 (stdin's position) */
 	uint64_t size;		/* when !stream */
 	unsigned char *map;	/* window [map_off, map_off + map_len), or NULL */
-	uint64_t map_off;
+	uint64_t map_off;	/* a file offset */
 	size_t map_len;
+	unsigned char *buf;	/* the window read with pread(), once mmap() refused */
 };
 
 /* --- errors ------------------------------------------------------------- */
+
+static struct out *pending;	/* what die() writes out first: the lines formatted so far */
 
 __attribute__((noreturn, format(printf, 2, 3)))
 static void die(int code, const char *fmt, ...)
@@ -139,6 +149,8 @@ static void die(int code, const char *fmt, ...)
 	va_list ap;
 
 	fflush(stdout);
+	if (pending)
+		out_flush(pending);
 	fputs("mapper-dump: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -262,9 +274,13 @@ static void src_open(struct src *s, const char *path)
 		die(1, "%s: cannot stat: %s", s->path, strerror(errno));
 	if (S_ISDIR(st.st_mode))
 		die(1, "%s: is a directory; name a device or a file", s->path);
-	if (S_ISREG(st.st_mode)) {
-		s->regular = true;
-		s->size = (uint64_t)st.st_size;
+	s->regular = S_ISREG(st.st_mode);
+	if (s->regular && st.st_size) {
+		/* From stdin's position on, as read() would; 0 for a file opened here. */
+		off_t pos = lseek(s->fd, 0, SEEK_CUR);
+
+		s->base = pos > 0 ? (uint64_t)pos : 0;
+		s->size = s->base < (uint64_t)st.st_size ? (uint64_t)st.st_size - s->base : 0;
 	} else if (S_ISCHR(st.st_mode) && !ioctl(s->fd, MAPPER_IOC_INFO, &info)) {
 		s->mapper = true;
 		s->size = info.buf_size;
@@ -275,24 +291,79 @@ static void src_open(struct src *s, const char *path)
 	}
 }
 
+/* The file is smaller than the bytes asked for: say how small it is now. */
+__attribute__((noreturn))
+static void die_shrank(const struct src *s)
+{
+	struct stat st = { 0 };
+
+	(void)fstat(s->fd, &st);
+	die(1, "%s: the file shrank to %llu (0x%llx) bytes while being read; dump it again",
+	    s->path, (unsigned long long)st.st_size, (unsigned long long)st.st_size);
+}
+
+/*
+ * The window read with pread(), for files mmap() refuses: an offset past
+ * 16 TiB, which a 32-bit mmap() cannot pass, or a file system that maps
+ * nothing (sysfs).  Reading less than asked means the file shrank, or is a
+ * pseudo file holding less than its st_size (sysfs says 4096): then the input
+ * ends there, s->size says where.
+ */
+static unsigned char *src_read(struct src *s)
+{
+	struct stat st;
+	size_t got = 0;
+
+	if (!s->buf && !(s->buf = malloc(MAP_WINDOW)))
+		die(1, "out of memory");
+	while (got < s->map_len) {
+		ssize_t r = pread(s->fd, s->buf + got, s->map_len - got,
+				  (off_t)(s->map_off + got));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			die(1, "%s: read failed: %s", s->path, strerror(errno));
+		if (!r)
+			break;
+		got += (size_t)r;
+	}
+	if (got < s->map_len) {
+		if (s->regular && (fstat(s->fd, &st) ||
+				   (uint64_t)st.st_size < s->map_off + s->map_len))
+			die_shrank(s);
+		s->size = s->map_off + got > s->base ? s->map_off + got - s->base : 0;
+		s->map_len = got;
+	}
+	return s->buf;
+}
+
 /*
  * [off, off + n) of a mapped input, n at most DUMP_CHUNK and inside the
  * input.  Maps a new window, from the page of @off on, when the current one
- * does not hold it all.
+ * does not hold it all.  When the input turns out to end earlier (src_read()),
+ * s->size is lowered: the caller checks it.
  */
 static const unsigned char *src_at(struct src *s, uint64_t off, size_t n)
 {
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), end;
-	void *p;
+	void *p = MAP_FAILED;
 
+	off += s->base;
 	if (!s->map || off < s->map_off || off + n > s->map_off + s->map_len) {
-		if (s->map)
+		if (s->map && !s->buf)
 			munmap(s->map, s->map_len);
 		s->map = NULL;
 		s->map_off = off & ~(page - 1);
-		end = s->size - s->map_off < MAP_WINDOW ? s->size : s->map_off + MAP_WINDOW;
+		end = s->base + s->size - s->map_off < MAP_WINDOW ? s->base + s->size :
+		      s->map_off + MAP_WINDOW;
 		s->map_len = (size_t)(end - s->map_off);
-		p = mmap(NULL, s->map_len, PROT_READ, MAP_SHARED, s->fd, (off_t)s->map_off);
+		if (!s->buf)
+			p = mmap(NULL, s->map_len, PROT_READ, MAP_SHARED, s->fd,
+				 (off_t)s->map_off);
+		if (p == MAP_FAILED && (s->buf || errno == EINVAL || errno == EOVERFLOW ||
+					errno == ENODEV))
+			p = src_read(s);
 		if (p == MAP_FAILED) {
 			if (s->mapper && (errno == EACCES || errno == EPERM))
 				die(1, "%s: mmap: permission denied; the device must allow "
@@ -301,7 +372,7 @@ static const unsigned char *src_at(struct src *s, uint64_t off, size_t n)
 			    s->map_len, (unsigned long long)s->map_off, strerror(errno));
 		}
 		s->map = p;
-		if (s->regular)
+		if (s->regular && !s->buf)
 			madvise(p, s->map_len, MADV_SEQUENTIAL);
 	}
 	return s->map + (off - s->map_off);
@@ -330,7 +401,11 @@ static void on_sigbus(int sig)
 	siglongjmp(bus_env, 1);
 }
 
-/* A mapped device or file, fed in chunks; SIGBUS means the file shrank. */
+/*
+ * A mapped device or file, fed in chunks.  A file that shrank faults (SIGBUS)
+ * past its last page, and reads as zeros up to it: fstat() after each chunk
+ * keeps those zeros out.  Either way the chunk is dropped.
+ */
 static void dump_mapped(struct src *s, struct fmt *f, struct out *o,
 			uint64_t skip, uint64_t len)
 {
@@ -338,14 +413,11 @@ static void dump_mapped(struct src *s, struct fmt *f, struct out *o,
 	volatile uint64_t done = 0;
 	volatile size_t saved = o->len;
 	struct sigaction sa = { .sa_handler = on_sigbus }, old;
+	struct stat st;
 
 	if (sigsetjmp(bus_env, 1)) {
-		/* Keep the whole lines formatted before the fault. */
 		o->len = saved;
-		out_flush(o);
-		die(1, "%s: the file shrank while being read: bytes from offset %llu "
-		    "(0x%llx) on are gone; dump it again", s->path,
-		    (unsigned long long)(skip + done), (unsigned long long)(skip + done));
+		die_shrank(s);
 	}
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGBUS, &sa, &old);
@@ -353,9 +425,19 @@ static void dump_mapped(struct src *s, struct fmt *f, struct out *o,
 		size_t n = len - done < chunk ? (size_t)(len - done) : chunk;
 		const unsigned char *p = src_at(s, skip + done, n);
 
+		if (skip + done + n > s->size) {	/* a pseudo file ended early */
+			if (skip + done >= s->size)
+				break;
+			n = (size_t)(s->size - skip - done);
+		}
 		out_maybe_flush(o);
 		saved = o->len;
 		fmt_feed(f, o, p, n);
+		if (s->regular && !s->buf && (fstat(s->fd, &st) ||
+		    (uint64_t)st.st_size < s->base + skip + done + n)) {
+			o->len = saved;
+			die_shrank(s);
+		}
 		done += n;
 	}
 	sigaction(SIGBUS, &old, NULL);
@@ -372,6 +454,14 @@ static void dump_stream(struct src *s, const struct opts *opt, struct fmt *f,
 
 	if (!buf)
 		die(1, "out of memory");
+	/* A block device seeks; pipes do not (ESPIPE), some devices only seem to. */
+	if (opt->skip && !s->regular) {
+		off_t cur = lseek(s->fd, 0, SEEK_CUR);
+
+		if (cur >= 0 && opt->skip <= (uint64_t)(INT64_MAX - cur) &&
+		    lseek(s->fd, cur + (off_t)opt->skip, SEEK_SET) == cur + (off_t)opt->skip)
+			skipped = opt->skip;
+	}
 	while (skipped < opt->skip && !eof) {
 		size_t want = opt->skip - skipped < DUMP_CHUNK ?
 			      (size_t)(opt->skip - skipped) : DUMP_CHUNK;
@@ -387,6 +477,7 @@ static void dump_stream(struct src *s, const struct opts *opt, struct fmt *f,
 	if (skipped < opt->skip)
 		die(2, "%s: --skip %llu is past the end: the input ended after %llu bytes",
 		    s->path, (unsigned long long)opt->skip, (unsigned long long)skipped);
+	fmt_begin(f, o);
 	while (!eof && !(opt->has_len && done == opt->len)) {
 		size_t want = chunk, got = 0;
 
@@ -640,7 +731,7 @@ static void snapshot(struct src *s, unsigned char *buf, uint64_t skip, uint64_t 
 		return;
 	}
 	while (got < len) {
-		ssize_t r = pread(s->fd, buf + got, len - got, (off_t)(skip + got));
+		ssize_t r = pread(s->fd, buf + got, len - got, (off_t)(s->base + skip + got));
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -756,9 +847,9 @@ static void parse_args(struct opts *o, int argc, char **argv)
 				errno = 0;
 				o->interval = strtod(optarg, &end);
 				if (end == optarg || *end || errno || !isfinite(o->interval) ||
-				    o->interval <= 0 || o->interval > 86400)
+				    o->interval < 0.01 || o->interval > 86400)
 					die(2, "--watch=%s: give the seconds between rounds, "
-					    "e.g. --watch=0.5 (more than 0, at most 86400)", optarg);
+					    "e.g. --watch=0.5 (at least 0.01, at most 86400)", optarg);
 			}
 			break;
 		case OPT_COUNT:
@@ -883,15 +974,16 @@ int main(int argc, char **argv)
 	if (opt.fmt.mode == MODE_INCLUDE)
 		opt.fmt.name = opt.name ? c_name(opt.name) :
 			       strcmp(opt.path, "-") ? c_name(opt.path) : NULL;
-	opt.fmt.offset = opt.skip;
+	/* hexdump -C -n 0 prints nothing, not even the offset it ends at. */
+	opt.fmt.offset = opt.has_len && !opt.len ? 0 : opt.skip;
 
 	out_init(&o, 1, &opt.fmt);
+	pending = &o;
 	/* A pipe's default 64 KiB caps throughput; 1 MiB lets big writes through. */
 	if (!fstat(1, &st) && S_ISFIFO(st.st_mode))
 		fcntl(1, F_SETPIPE_SZ, 1 << 20);
 
 	if (s.stream) {
-		fmt_begin(&opt.fmt, &o);
 		dump_stream(&s, &opt, &opt.fmt, &o);
 		return 0;
 	}
@@ -908,5 +1000,6 @@ int main(int argc, char **argv)
 	dump_mapped(&s, &opt.fmt, &o, opt.skip, len);
 	fmt_end(&opt.fmt, &o);
 	out_flush(&o);
+	check_range(&opt, s.path, s.size);	/* a pseudo file may hold less */
 	return 0;
 }

@@ -1,12 +1,15 @@
 #!/usr/bin/perl
 # SPDX-License-Identifier: GPL-2.0
 #
-# mapper-dump's inputs: pipes, other devices, raw output, a file shrinking
-# under the mapping (SIGBUS), constant memory, a range past 4 GiB on a 32-bit
-# build, and --watch with its colours.
+# mapper-dump's inputs: pipes, other devices, files mmap() cannot show,
+# stdin at a position, raw output, a read error mid-dump, a file shrinking
+# under the mapping (SIGBUS), constant memory, ranges past 4 GiB and 16 TiB
+# on a 32-bit build, and --watch with its colours.
 use strict;
 use warnings;
 no warnings 'portable';	# offsets past 4 GiB
+use Fcntl qw(O_RDWR O_NOCTTY);
+use POSIX qw(_exit);
 use FindBin;
 use lib $FindBin::Bin;
 use DumpTest;
@@ -51,6 +54,82 @@ sub line16 {	# a canonical line, for expected output; a last one may be short
 	ok($c == 0 && $o eq '' && $e eq '', 'empty stdin: nothing at all');
 }
 
+# Regular files mmap() cannot show, as hexdump -C shows them: procfs says
+# st_size 0, sysfs refuses mmap() (ENODEV) and says 4096 whatever it holds.
+for my $f ('/proc/version', '/sys/devices/system/cpu/possible') {
+	SKIP: {
+		skip "no $f", 1 unless -r $f;
+		my ($ref) = run('hexdump', '-C', $f);
+		my ($o, $e, $c) = run($DUMP, $f);
+		ok($c == 0 && $e eq '' && $o eq $ref && $o ne '', "$f: as hexdump -C") or diag($e);
+	}
+}
+
+# Standard input from a file already partly read: from its position on.
+{
+	my $skip5 = 'dd bs=5 count=1 of=/dev/null 2>/dev/null; exec "$0" "$@"';
+	my ($ref) = run('sh', '-c', $skip5, 'hexdump', '-C', {in => $file});
+	my ($o, $e, $c) = run('sh', '-c', $skip5, $DUMP, '-', {in => $file});
+	ok($c == 0 && $o eq $ref && $ref =~ /^00000000  05 06 /, 'stdin at byte 5 of a file: as hexdump -C')
+		or diag($e);
+	($o) = run('sh', '-c', $skip5, $DUMP, '-R', '-s', 3, '-', {in => $file});
+	ok($o eq substr($data, 8), 'stdin at byte 5, -s 3: from byte 8');
+}
+
+# A block device seeks to --skip instead of reading up to it (64 GiB here).
+SKIP: {
+	skip 'needs root and losetup for a block device', 1 if $> != 0 || system('command -v losetup >/dev/null');
+	my $img = "$TMP/block.img";
+	open my $fh, '>:raw', $img or die $!;
+	truncate $fh, 64 << 30 or skip "truncate: $!", 1;
+	seek $fh, (64 << 30) - 16, 0;
+	print $fh 'the last 16 byte';
+	close $fh or die $!;
+	chomp(my $dev = `losetup -f --show '$img' 2>/dev/null`);
+	skip 'no loop device', 1 unless $dev;
+	my ($o, $e, $c) = run('timeout', 10, $DUMP, '-s', (64 << 30) - 16, $dev);
+	system('losetup', '-d', $dev);
+	unlink $img;
+	is($o, line16((64 << 30) - 16, 'the last 16 byte') . sprintf("%x\n", 64 << 30),
+	   'block device: -s 64 GiB - 16 seeks') or diag("exit $c: $e");
+}
+
+# A read error mid-dump (EIO from a pty whose other end closed): the lines
+# formatted before it are written out, then the error.
+SKIP: {
+	skip 'pty ioctl numbers for x86 and arm only', 3 unless `uname -m` =~ /^(?:x86_64|i.86|aarch64|arm)/;
+	sysopen(my $m, '/dev/ptmx', O_RDWR | O_NOCTTY) or skip "no /dev/ptmx: $!", 3;
+	my ($unlock, $n) = (pack('i', 0), pack('I', 0));
+	ioctl($m, 0x40045431, $unlock) && ioctl($m, 0x80045430, $n) or die "pty: $!";	# TIOCSPTLCK, TIOCGPTN
+	sysopen(my $sl, '/dev/pts/' . unpack('I', $n), O_RDWR | O_NOCTTY) or die "pts: $!";
+	my $text = join '', map { chr(65 + $_ % 26) } 0 .. 39999;	# no newline for the pty to change
+	my $writer = fork // die;
+	if (!$writer) {
+		for (my $off = 0; $off < length $text; ) {
+			my $w = syswrite($sl, $text, length($text) - $off, $off) // _exit(1);
+			$off += $w;
+		}
+		_exit(0);
+	}
+	close $sl;
+	my $reader = fork // die;
+	if (!$reader) {
+		open STDIN, '<&', $m or _exit(126);
+		open STDOUT, '>', "$TMP/pty.out" or _exit(126);
+		open STDERR, '>', "$TMP/pty.err" or _exit(126);
+		exec $DUMP, '-' or _exit(127);
+	}
+	close $m;
+	waitpid $writer, 0;
+	waitpid $reader, 0;
+	my ($c, $o, $e) = ($? >> 8, slurp("$TMP/pty.out"), slurp("$TMP/pty.err"));
+	spit("$TMP/pty.txt", substr($text, 0, 32768));
+	my ($ref) = run($DUMP, "$TMP/pty.txt");
+	is($c, 1, 'read error mid-dump: exit 1');
+	like($e, qr/^mapper-dump: standard input: read failed: Input\/output error\n$/, 'read error mid-dump: message');
+	is($o, $ref =~ s/[0-9a-f]+\n\z//r, 'read error mid-dump: the first 32 KiB chunk, formatted before it, is shown');
+}
+
 # Raw output.
 {
 	my ($o) = run($DUMP, '-R', $file);
@@ -70,16 +149,20 @@ sub line16 {	# a canonical line, for expected output; a last one may be short
 		or die $!;
 	my $got = '';
 	read($fh, $got, 256 << 10) or die 'no output';
-	truncate $f, 4096 or die $!;
+	# Ahead of the reader, inside a page: that page reads as zeros, no SIGBUS.
+	my $new = (1 << 20) - 100;
+	truncate $f, $new or die $!;
 	local $/;
 	$got .= <$fh> // '';
 	close $fh;
 	my $code = $? >> 8;
 	my $err = slurp("$TMP/shrink.err");
 	is($code, 1, 'shrinking file: exit 1');
-	like($err, qr/^mapper-dump: \Q$f\E: the file shrank while being read: bytes from offset \d+ \(0x[0-9a-f]+\) on are gone; dump it again\n$/,
-	     'shrinking file: message');
+	is($err, sprintf("mapper-dump: %s: the file shrank to %d (0x%x) bytes while being read; dump it again\n",
+			 $f, $new, $new), 'shrinking file: message with the new size');
 	like($got, qr/\A(?:[0-9a-f]{8}  (?:00 ){8} (?:00 ){8} \|\.{16}\|\n)+\z/, 'shrinking file: whole lines only');
+	my ($last) = $got =~ /([0-9a-f]{8})  [^\n]*\n\z/;
+	ok(hex($last) + 16 <= $new, "shrinking file: no line past the new end (last at $last)");
 }
 
 # Constant memory: a 128 MiB file costs no more than an 8 MiB one.
@@ -127,6 +210,42 @@ SKIP: {
 	unlink $f;
 	ok($c == 0 && $e eq '', '32-bit build, 4 GiB + 64 KiB: exit 0, no message') or diag($e);
 	is($o, $expect, '32-bit build, 4 GiB + 64 KiB: every byte at its offset');
+}
+
+# Past 16 TiB, where a 32-bit mmap() cannot pass the offset (in pages, 32
+# bits): those windows are read with pread().  From 1 MiB before 16 TiB: the
+# first window is mapped, the next one is read; marked lines across 16 TiB,
+# across the edge of the two windows, and the brief's lone line past 16 TiB.
+SKIP: {
+	my $d32 = $ENV{MAPPER_DUMP32};
+	skip 'no 32-bit build (make check-dump makes one on x86-64)', 3 unless $d32 && -x $d32;
+	my ($t, $size, $skip) = (1 << 44, (1 << 44) + (8 << 20), (1 << 44) - (1 << 20) - 3);
+	my $f = "$TMP/16t.bin";
+	my %mark = ($t - 19 => 'across 16 TiB...', $t + 4096 => 'MARK',
+		    $t + (7 << 20) - 4096 - 3 => 'across windows..', $size - 3 => 'end');
+	open my $fh, '>:raw', $f or die $!;
+	# ext4 stops at 16 TiB: then tmpfs.
+	truncate $fh, $size or do { $f = '/dev/shm/16t.bin'; open $fh, '>:raw', $f and truncate $fh, $size }
+		or skip "no file system here takes a 16 TiB file: $!", 3;
+	for my $off (keys %mark) {
+		seek $fh, $off, 0 or die $!;
+		print $fh $mark{$off};
+	}
+	close $fh or die $!;
+	my $z = "\0" x 16;
+	my $expect = line16($skip, $z) . "*\n" . line16($t - 19, $mark{$t - 19}) . line16($t - 3, $z) . "*\n" .
+		     line16($t + 4093, "\0\0\0MARK" . "\0" x 9) . line16($t + 4109, $z) . "*\n" .
+		     line16($t + (7 << 20) - 4099, $mark{$t + (7 << 20) - 4099}) .
+		     line16($t + (7 << 20) - 4083, $z) . "*\n" . line16($size - 3, 'end') . sprintf("%x\n", $size);
+	my ($o, $e, $c) = run($d32, '-s', $skip, $f);
+	ok($c == 0 && $e eq '' && $o eq $expect, '32-bit build past 16 TiB: every byte at its offset')
+		or diag("exit $c: $e\n$o");
+	($o, $e, $c) = run($d32, '-s', $t + 4096, '-n', 16, $f);
+	is($o, line16($t + 4096, "MARK" . "\0" x 12) . sprintf("%x\n", $t + 4112), '32-bit build: -s 16 TiB + 4096 -n 16')
+		or diag($e);
+	($o) = run($DUMP, '-s', $skip, $f);
+	is($o, $expect, '64-bit build past 16 TiB: the same');
+	unlink $f;
 }
 
 # --watch: the dump, then only changed lines, changed bytes highlighted.

@@ -89,6 +89,10 @@ SKIP: {
 	err('-s == size: only the end offset', ['-s', $size, $file], 0, qr/^$/);
 	is(out_of('-s', $size, $file), sprintf("%08x\n", $size), '-s == size prints the end offset');
 	is(out_of('-s', $size, '-n', 0, '-X', $file), '', '-n 0 in xxd: nothing');
+	my ($h) = run('hexdump', '-C', '-s', 5, '-n', 0, $file);
+	ok($h eq '' && out_of('-s', 5, '-n', 0, $file) eq '', '-s 5 -n 0: nothing, as hexdump -C');
+	my ($p) = run('sh', '-c', 'cat "$1" | "$0" -s 5 -n 0 -', $DUMP, $file);
+	is($p, '', '-s 5 -n 0 of a pipe: nothing');
 }
 
 # Numbers that are not sizes.
@@ -98,6 +102,11 @@ err('-c x', ['-p', '-c', 'x', $file], 2, qr/-c\/--cols 'x'/);
 err('-g 300', ['-X', '-g', '300', $file], 2, qr/-g\/--group '300': give a whole number from 0 to 256/);
 err('--count 0', ['--watch', '--count', '0', $file], 2, qr/--count '0': give a whole number from 1/);
 err('--watch=0', ['--watch=0', $file], 2, qr/--watch=0: give the seconds between rounds/);
+err('--watch=1e-10', ['--watch=1e-10', '--count', 3, $file], 2, qr/--watch=1e-10: give the seconds between rounds, e.g. --watch=0.5 \(at least 0.01, at most 86400\)/);
+{
+	my ($o, $e, $c) = run($DUMP, '--watch=0.01', '--count', 2, $file);
+	ok($c == 0 && $e eq '' && $o eq out_of($file), '--watch=0.01: the least interval') or diag($e);
+}
 err('--watch=abc', ['--watch=abc', $file], 2, qr/--watch=abc: give the seconds/);
 err('--color=sometimes', ['--color=sometimes', $file], 2, qr/--color=sometimes: use auto, always or never/);
 
@@ -162,6 +171,26 @@ SKIP: {
 	chmod 0644, $file;
 	($o, $e, $c) = run(@nobody, $DUMP, '-n', 16, $file);
 	is($c, 0, 'readable as nobody again');
+}
+
+# The build: the window holds a page and a chunk, or it does not compile; the
+# test dependencies are checked with the compiler the build uses.
+SKIP: {
+	my $cc = $ENV{MAPPER_CC} // 'cc';
+	skip "no compiler $cc", 3 unless grep { -x "$_/" . ($cc =~ s/ .*//r) } split /:/, $ENV{PATH};
+	my $src = slurp("$top/utils/mapper-dump.c");
+	ok($src =~ s/(#define MAP_WINDOW\s+)\(8u << 20\)/$1(64u << 10)/, 'build: MAP_WINDOW found');
+	spit("$TMP/small-window.c", $src);
+	my ($o, $e, $c) = run('sh', '-c', "$cc -fsyntax-only -iquote '$top/src' -iquote '$top/utils' \"\$0\"",
+			       "$TMP/small-window.c");
+	ok($c != 0 && $e =~ /MAP_WINDOW cannot hold a page and a chunk/, 'build: a 64 KiB MAP_WINDOW does not compile')
+		or diag($e);
+	my $fake = "$TMP/fake-cc";
+	spit($fake, "#!/bin/sh\necho \"\$*\" >>'$TMP/fake-cc.log'\nexec $cc \"\$@\"\n");
+	chmod 0755, $fake;
+	skip 'deps.sh compiles only on x86-64 (-m32)', 1 unless `uname -m` eq "x86_64\n";
+	run("$top/tests/dump/deps.sh", {env => {CC => $fake}});
+	like(-e "$TMP/fake-cc.log" ? slurp("$TMP/fake-cc.log") : '', qr/-m32/, 'deps.sh: checks -m32 with $CC, not cc');
 }
 
 done_testing();
