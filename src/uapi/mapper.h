@@ -28,7 +28,9 @@
  * caller provides. The module reads and writes no further than that and
  * tells in argsz how many bytes it knows, so structures grow without new
  * numbers, and callers built against newer headers work with older modules
- * (from 0.2.0 on) and the other way round.
+ * (from 0.2.0 on) and the other way round. Structures the module reads
+ * follow copy_struct_from_user(): bytes past what the module knows must be
+ * zero (E2BIG otherwise), so a newer caller's unset fields mean "default".
  */
 
 /**
