@@ -66,10 +66,10 @@ bench-dump: check-dump-deps $(OUT)/mapper-dump
 	$(TOP)/tests/dump/bench.sh $(OUT)/mapper-dump $(CACHE)/bench
 
 install-utils: $(OUT)/mapper-dump
-	install -D -m 0755 $(OUT)/mapper-dump $(DESTDIR)$(BINDIR)/mapper-dump
-	install -D -m 0644 $(TOP)/man/mapper-dump.1 $(DESTDIR)$(MANDIR)/man1/mapper-dump.1
-	install -D -m 0644 $(TOP)/utils/mapper-dump.bash-completion \
-		$(DESTDIR)$(BASHCOMPDIR)/mapper-dump
+	$(INSTALL) -D -m 0755 $(OUT)/mapper-dump "$(DESTDIR)$(BINDIR)/mapper-dump"
+	$(INSTALL) -D -m 0644 $(TOP)/man/mapper-dump.1 "$(DESTDIR)$(MANDIR)/man1/mapper-dump.1"
+	$(INSTALL) -D -m 0644 $(TOP)/utils/mapper-dump.bash-completion \
+		"$(DESTDIR)$(BASHCOMPDIR)/mapper-dump"
 
 CHECK_TARGETS += check-dump
 VM_BINS += $(OUT)/vm/mapper-dump

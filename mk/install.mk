@@ -24,9 +24,12 @@ MAPPER_VERSION  = $(shell sed -n 's/^\#define MAPPER_VERSION "\(.*\)"/\1/p' $(TO
 
 # BINDIR, MANDIR and BASHCOMPDIR: mk/dump.mk.
 PREFIX         ?= /usr
+# %make_install passes INSTALL="install -p" (keep timestamps).
+INSTALL        ?= install
 SYSCONFDIR     ?= /etc
 INCLUDEDIR     ?= $(PREFIX)/include
-USRSRCDIR      ?= $(PREFIX)/src
+# DKMS reads its sources from /usr/src only, whatever PREFIX is.
+USRSRCDIR      ?= /usr/src
 UDEVRULESDIR   ?= $(PREFIX)/lib/udev/rules.d
 SYSUSERSDIR    ?= $(PREFIX)/lib/sysusers.d
 MODULESLOADDIR ?= $(PREFIX)/lib/modules-load.d
@@ -46,17 +49,17 @@ install-dkms:
 	@[ -n "$(MAPPER_VERSION)" ] || { echo "install: no MAPPER_VERSION in src/version.h" >&2; exit 1; }
 	cd $(TOP)/src && for f in $(DKMS_FILES); do \
 		case $$f in *.sh) m=0755 ;; *) m=0644 ;; esac; \
-		install -D -m $$m $$f "$(DESTDIR)$(DKMSDIR)/$${f#./}" || exit 1; \
+		$(INSTALL) -D -m $$m $$f "$(DESTDIR)$(DKMSDIR)/$${f#./}" || exit 1; \
 	done
-	install -m 0644 $(TOP)/dkms.conf "$(DESTDIR)$(DKMSDIR)/dkms.conf"
+	$(INSTALL) -m 0644 $(TOP)/dkms.conf "$(DESTDIR)$(DKMSDIR)/dkms.conf"
 
 install-dev:
-	install -D -m 0644 $(TOP)/src/uapi/mapper.h "$(DESTDIR)$(INCLUDEDIR)/mapper.h"
-	install -D -m 0644 $(TOP)/src/uapi/mapper_sample.h "$(DESTDIR)$(INCLUDEDIR)/mapper_sample.h"
-	install -D -m 0644 $(TOP)/man/mapper.4 "$(DESTDIR)$(MANDIR)/man4/mapper.4"
+	$(INSTALL) -D -m 0644 $(TOP)/src/uapi/mapper.h "$(DESTDIR)$(INCLUDEDIR)/mapper.h"
+	$(INSTALL) -D -m 0644 $(TOP)/src/uapi/mapper_sample.h "$(DESTDIR)$(INCLUDEDIR)/mapper_sample.h"
+	$(INSTALL) -D -m 0644 $(TOP)/man/mapper.4 "$(DESTDIR)$(MANDIR)/man4/mapper.4"
 
 install-data:
-	install -D -m 0644 $(TOP)/udev/60-mapper.rules "$(DESTDIR)$(UDEVRULESDIR)/60-mapper.rules"
-	install -D -m 0644 $(TOP)/dist/sysusers.d/mapper.conf "$(DESTDIR)$(SYSUSERSDIR)/mapper.conf"
-	install -D -m 0644 $(TOP)/dist/modules-load.d/mapper.conf "$(DESTDIR)$(MODULESLOADDIR)/mapper.conf"
-	install -D -m 0644 $(TOP)/dist/modprobe.d/mapper.conf "$(DESTDIR)$(MODPROBEDIR)/mapper.conf"
+	$(INSTALL) -D -m 0644 $(TOP)/udev/60-mapper.rules "$(DESTDIR)$(UDEVRULESDIR)/60-mapper.rules"
+	$(INSTALL) -D -m 0644 $(TOP)/dist/sysusers.d/mapper.conf "$(DESTDIR)$(SYSUSERSDIR)/mapper.conf"
+	$(INSTALL) -D -m 0644 $(TOP)/dist/modules-load.d/mapper.conf "$(DESTDIR)$(MODULESLOADDIR)/mapper.conf"
+	$(INSTALL) -D -m 0644 $(TOP)/dist/modprobe.d/mapper.conf "$(DESTDIR)$(MODPROBEDIR)/mapper.conf"
