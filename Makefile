@@ -3,7 +3,8 @@
 # mapper: the one entry point.
 #
 #   make demo          boot a VM and show the core story (first command to try)
-#   make check         everything the project is tested by (the README's test command)
+#   make check         everything the project is tested by (the README's test command):
+#                      every step of CHECK_TARGETS under prove (make check-STEP runs one)
 #   make               the module for the running kernel's headers, and the user tools
 #   make module KDIR=/lib/modules/<version>/build
 #
@@ -17,9 +18,14 @@ OUT    ?= $(TOP)/build
 KVER   ?= $(shell ls -1 /lib/modules 2>/dev/null | grep -E '^6\.1\.0-[0-9]+-amd64$$' | sort -V | tail -n 1)
 KDIR   ?= /lib/modules/$(KVER)/build
 
+# Each mk/*.mk adds its steps of make check to CHECK_TARGETS.
 CHECK_TARGETS :=
+# Steps run side by side (prove -j): each has its own directory under
+# $(OUT), the shared test programs are built before.
+CHECK_JOBS    ?= 2
+PROVE_FLAGS   ?= --timer --failures
 
-.PHONY: all module clean check
+.PHONY: all module clean check check-prepare
 all: module
 
 module:
@@ -27,7 +33,23 @@ module:
 
 -include $(sort $(wildcard $(TOP)/mk/*.mk))
 
-check: $(CHECK_TARGETS)
+# Longest first, so that the last to start are short; the debug modes after
+# the first wait for the debug kernel the first one builds.
+CHECK_FIRST  = check-debug-debug check-fresh
+CHECK_STEPS  = $(filter $(CHECK_FIRST),$(CHECK_TARGETS)) \
+	$(filter-out $(CHECK_FIRST),$(CHECK_TARGETS))
+
+# make check: every step (one make target each) under prove, whose summary
+# is the verdict; tests/lib/step turns a target's output into TAP and keeps
+# it in $(OUT)/steps/TARGET.tap.
+check: check-prepare
+	@cd $(TOP) && OUT=$(OUT) prove $(PROVE_FLAGS) -j$(CHECK_JOBS) -e $(TOP)/tests/lib/step \
+		$(CHECK_STEPS)
+
+# What the steps share, made once before they run side by side.
+check-prepare:
+	@$(TOP)/tests/lib/deps vm kernel-build kernels static dump packages real fresh
+	@$(MAKE) --no-print-directory vm-tests
 
 clean:
 	$(MAKE) -C $(TOP)/src clean

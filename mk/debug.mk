@@ -5,9 +5,11 @@
 # by tests/debug/build-kernel (cached; about 25 min the first time on 2 cores).
 #
 #   make debug-kernel     build (or find cached) the debug kernel
-#   make check-debug      W=1 module build against it, then in the VM: the
-#                         whole suite + kmemleak, fail-nth fault injection,
-#                         insmod/rmmod cycles, and the stress tool if present
+#   make check-debug      W=1 module build against it, then one VM per mode:
+#                         the whole suite + kmemleak (debug), fail-nth fault
+#                         injection (faults), insmod/rmmod cycles (cycles),
+#                         the stress tool (stress); one step of make check
+#                         each (check-debug-MODE)
 #
 # Longer runs: make check-debug DEBUG_CYCLES=50 DEBUG_STRESS=1800 DEBUG_SEED=7
 # (DEBUG_CYCLES: rounds of 22 loads; DEBUG_STRESS: seconds, empty for none)
@@ -17,7 +19,6 @@
 DEBUG_DIR     := $(CACHE)/kernels/6.1-debug
 DEBUG_ENV     := $(DEBUG_DIR)/env
 DEBUG_SRC     ?= $(TOP)/src
-DEBUG_MOD     := $(OUT)/debug/mod
 # 512M as make check-kernel: the bad-input tests size their requests for it.
 DEBUG_MEM     ?= 512M
 DEBUG_TIMEOUT ?= 1800
@@ -28,26 +29,27 @@ DEBUG_MODES   ?= debug faults cycles
 # The stress tool's VM mode, when its files are in the tree (mk/stress.mk
 # builds $(OUT)/vm/mapper_stress): two minutes by default.
 DEBUG_STRESS  ?= $(if $(and $(wildcard $(TOP)/tests/vm/stress.sh),$(wildcard $(TOP)/mk/stress.mk)),120,)
-DEBUG_BINS     = $(sort $(OUT)/debug/vm/mapper_test $(OUT)/vm/mapper_fault \
-		 $(filter-out $(OUT)/vm/mapper_test,$(VM_BINS)) \
-		 $(if $(DEBUG_STRESS),$(OUT)/vm/mapper_stress))
+DEBUG_MODES_ALL = $(DEBUG_MODES) $(if $(DEBUG_STRESS),stress)
+DEBUG_STEPS     = $(addprefix check-debug-,$(DEBUG_MODES_ALL))
+# The debug allocator options of the kernel's command line: DEBUG_PAGEALLOC
+# is built in but off unless asked; KFENCE samples every 10 ms instead of
+# 100 so that a short run gets many guarded objects. No slub_debug= or
+# page_poison= as make check-kernel has: KASAN's red zones, quarantine and
+# shadow poisoning find all they find and more, and under TCG each costs a
+# multiple of the run time.
+DEBUG_KARGS     = debug_pagealloc=on kfence.sample_interval=10
+DEBUG_PARAMS_cycles = $(if $(DEBUG_CYCLES),--param CYCLES=$(DEBUG_CYCLES))
+DEBUG_PARAMS_stress = --param STRESS_SECONDS=$(DEBUG_STRESS) --param STRESS_SEED=$(DEBUG_SEED)
 
-.PHONY: debug-kernel debug-module check-debug
+.PHONY: debug-kernel check-debug $(DEBUG_STEPS)
 
 debug-kernel:
-	MAPPER_CACHE=$(CACHE) $(TOP)/tests/debug/build-kernel
-
-# As vm-module: a copy of the source, as DKMS builds it (cleaned: objects
-# built for another kernel may have come along); W=1, any compiler or modpost
-# warning fails.
-debug-module: debug-kernel
-	@rm -rf $(DEBUG_MOD) && mkdir -p $(DEBUG_MOD)
-	@cp -r $(DEBUG_SRC)/. $(DEBUG_MOD)/
-	@. $(DEBUG_ENV) && $(MAKE) -s -C $(DEBUG_MOD) KDIR=$$KDIR clean >/dev/null
-	. $(DEBUG_ENV) && $(MAKE) -C $(DEBUG_MOD) KDIR=$$KDIR W=1 2>&1 | tee $(DEBUG_MOD)/build.log
-	@! grep -E 'warning:|error:|WARNING:' $(DEBUG_MOD)/build.log
-	@test -f $(DEBUG_MOD)/mapper.ko
-	@test -f $(DEBUG_MOD)/samples/mapper_sample.ko
+	@log=$$(mktemp) && trap 'rm -f $$log' EXIT && \
+	if MAPPER_CACHE=$(CACHE) $(TOP)/tests/debug/build-kernel >$$log 2>&1; then \
+		echo "ok - the debug kernel is there ($$(tail -n 1 $$log))"; \
+	else \
+		sed 's/^/#   /' $$log; echo "not ok - the debug kernel builds"; exit 1; \
+	fi
 
 # The suite itself, with the kselftest harness's per-test timeout raised from
 # 30 s: the same tests, on a kernel that KASAN, lockdep and DEBUG_PAGEALLOC
@@ -72,15 +74,17 @@ $(OUT)/vm/mapper_fault: $(TOP)/tests/debug/mapper_fault.c $(TOP)/src/uapi/mapper
 	@mkdir -p $(@D)
 	$(TEST_CC) -static -O2 -g -Wall -Wextra -Werror -I$(TOP)/src/uapi -o $@ $<
 
-# vm-tests builds $(VM_BINS): mk/vm.mk comes after this file and after every
-# file adding to VM_BINS, which a prerequisite list here would not see.
-check-debug: vm-deps debug-module vm-tests $(OUT)/vm/mapper_fault $(OUT)/debug/vm/mapper_test \
-		$(if $(DEBUG_STRESS),$(OUT)/vm/mapper_stress)
-	$(TOP)/tests/debug/check --env $(DEBUG_ENV) --ko $(DEBUG_MOD)/mapper.ko \
-		--sample $(DEBUG_MOD)/samples/mapper_sample.ko --out $(OUT)/debug/vm \
-		$(foreach b,$(DEBUG_BINS),--bin $(b)) --mem $(DEBUG_MEM) \
-		--timeout $(DEBUG_TIMEOUT) --modes "$(DEBUG_MODES)" \
-		$(if $(DEBUG_CYCLES),--cycles $(DEBUG_CYCLES)) \
-		$(if $(DEBUG_STRESS),--stress $(DEBUG_STRESS) --seed $(DEBUG_SEED))
+VM_BINS += $(OUT)/vm/mapper_fault
 
-CHECK_TARGETS += check-debug
+check-debug: $(DEBUG_STEPS)
+
+# One mode: the module built against the debug kernel, then its VM.
+# The suite's mapper_test comes with the raised timeout (after VM_BINS'
+# own, which it replaces in the guest's /bin).
+$(DEBUG_STEPS): check-debug-%: vm-deps debug-kernel vm-tests $(OUT)/debug/vm/mapper_test
+	@$(TOP)/tests/lib/build-module $(DEBUG_ENV) $(OUT)/debug/$* --src $(DEBUG_SRC) --name debug-$*
+	@$(call vm-run,debug-$*,$(OUT)/debug/$*,$(OUT)/debug/$*/vm,$*,\
+		--file $(OUT)/debug/vm/mapper_test:/bin/mapper_test --mem $(DEBUG_MEM) \
+		--timeout $(DEBUG_TIMEOUT) --append "$(DEBUG_KARGS) $(VM_ARGS)" $(DEBUG_PARAMS_$*),$(DEBUG_ENV))
+
+CHECK_TARGETS += $(DEBUG_STEPS)

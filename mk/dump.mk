@@ -54,13 +54,14 @@ $(OUT)/test/mapper-dump32: $(DUMP_DEPS) $(TOP)/tests/dump/json-stub.c
 
 # Installs what the tests compare against or need, when it is missing.
 check-dump-deps:
-	@CC='$(CC)' $(TOP)/tests/dump/deps.sh
+	@$(TOP)/tests/lib/deps dump
 
 check-dump: check-dump-deps
 	@$(MAKE) --no-print-directory $(OUT)/test/mapper-dump $(DUMP32)
-	cd $(TOP) && MAPPER_DUMP=$(OUT)/test/mapper-dump MAPPER_DUMP32=$(DUMP32) MAPPER_CC='$(CC)' \
+	@cd $(TOP) && rc=0 && for t in tests/dump/*.t; do echo "# $$t"; \
+		MAPPER_DUMP=$(OUT)/test/mapper-dump MAPPER_DUMP32=$(DUMP32) MAPPER_CC='$(CC)' \
 		ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
-		prove tests/dump/
+		perl $$t || rc=1; done; exit $$rc
 
 bench-dump: check-dump-deps $(OUT)/mapper-dump
 	$(TOP)/tests/dump/bench.sh $(OUT)/mapper-dump $(CACHE)/bench

@@ -14,7 +14,10 @@
 # A target of make check without a fresh-<target> here fails check-fresh.
 # See the header of tests/fresh/run for the caches and the mounts.
 
-FRESH ?= demo $(filter-out check-fresh,$(CHECK_TARGETS))
+# One subject per kind of step: check-matrix-SERIES and check-debug-MODE
+# share theirs.
+FRESH ?= demo $(filter-out check-fresh,$(sort $(patsubst check-matrix-%,check-matrix,\
+	$(patsubst check-debug-%,check-debug,$(CHECK_TARGETS)))))
 # check-matrix's first series (the dpkg -x kind; prepare installs what
 # each kind needs): prepared, built with W=1 and booted.
 FRESH_MATRIX ?= 5.10
@@ -24,19 +27,21 @@ FRESH_MATRIX ?= 5.10
 	fresh-check-real fresh-check-packages
 
 fresh-deps:
-	@$(TOP)/tests/fresh/deps.sh
+	@$(TOP)/tests/lib/deps fresh
 
 check-fresh: fresh-deps
-	cd $(TOP) && TOP=$(TOP) OUT=$(OUT) CACHE=$(CACHE) prove -v tests/fresh/run :: $(FRESH)
+	@cd $(TOP) && TOP=$(TOP) OUT=$(OUT) CACHE=$(CACHE) tests/fresh/run $(FRESH)
 
 # --- what each subject runs inside its fresh root
 # The whole of make demo: it boots the VM (TCG) in the root.
 fresh-demo: demo
 
 # check-kernel, check-stress: their prerequisites; the VM runs are demo's.
-fresh-check-kernel: vm-deps vm-module vm-tests
+fresh-check-kernel: vm-deps vm-tests $(KENV)
+	$(call vm-module,$(OUT)/kernel)
 
-fresh-check-stress: vm-deps vm-module vm-tests
+fresh-check-stress: vm-deps vm-tests $(KENV)
+	$(call vm-module,$(OUT)/stress)
 	$(MAKE) --no-print-directory $(OUT)/test/mapper_stress
 
 # Whole targets: their dependency steps are inside them, and they are short.
@@ -48,7 +53,7 @@ fresh-check-static: check-static
 # mk/matrix.mk is read, before mk/stress.mk adds mapper_stress and bad_input to
 # VM_BINS, so check-matrix alone would boot without them.
 fresh-check-matrix: vm-deps vm-tests
-	$(MAKE) --no-print-directory check-matrix MATRIX="$(FRESH_MATRIX)" MATRIX_NONGATING=
+	$(MAKE) --no-print-directory check-matrix-$(FRESH_MATRIX) MATRIX_NONGATING=
 
 # build-kernel's dependency step, its tree and configuration, then the build
 # until the kernel's own objects compile (not the 25 min of the whole).
@@ -56,7 +61,8 @@ fresh-check-debug: vm-deps
 	MAPPER_CACHE=$(CACHE) $(TOP)/tests/fresh/debug-kernel-start
 
 # The guest image is check-real's first build (mmdebstrap, mke2fs -d).
-fresh-check-real: real-deps vm-module real-image
+fresh-check-real: real-deps $(KENV) real-image
+	$(call vm-module,$(OUT)/real)
 
 # make deb and make rpm are test 1 of check-packages (lint aside).
 fresh-check-packages: packages-deps

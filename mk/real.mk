@@ -9,8 +9,10 @@
 #
 # The root is made once with mmdebstrap and kept as an ext4 image under
 # $(CACHE)/real, keyed by its package list (tests/real/image); mapper.ko and
-# the test scripts come in through a small initramfs, so module changes do
-# not rebuild it. Logs: $(OUT)/real/ (console.log is the kernel's).
+# the test scripts come in through tests/lib/vm's initramfs, whose command
+# (tests/real/stage1.sh) mounts the image and runs tests/real/guest in it, so
+# module changes do not rebuild it. Logs: $(OUT)/real/vm/ (console.log is the
+# kernel's).
 
 REAL_CACHE   ?= $(CACHE)/real
 REAL_SIZE    ?= 4M
@@ -20,16 +22,22 @@ REAL_ARGS    ?=
 .PHONY: real-deps real-image check-real
 
 real-deps: vm-deps
-	@$(TOP)/tests/real/deps
+	@$(TOP)/tests/lib/deps real
 
 real-image: real-deps
 	@$(TOP)/tests/real/image $(REAL_CACHE)
 
-check-real: real-deps vm-module
+# crc32c_generic: ext4 and jbd2 ask for "crc32c" through the crypto API (a
+# softdep, which insmod does not follow).
+check-real: real-deps $(KENV)
+	@$(call vm-module,$(OUT)/real)
 	@img=$$($(TOP)/tests/real/image $(REAL_CACHE)) && \
-	prove -v -e /bin/bash $(TOP)/tests/real/run :: \
-		--kernel $(VMLINUZ) --ko $(OUT)/mod/$(KVER)/mapper.ko --moddir $(MODDIR) \
-		--image "$$img" --out $(OUT)/real --size $(REAL_SIZE) \
-		--timeout $(REAL_TIMEOUT) --append "$(REAL_ARGS)"
+	$(TOP)/tests/lib/vm --name real --env $(KENV) --out $(OUT)/real/vm --mem 1024M \
+		--timeout $(REAL_TIMEOUT) --disk "$$img" \
+		--module virtio_pci --module virtio_blk --module crc32c_generic --module ext4 \
+		--file $(OUT)/real/mod/mapper.ko:/real/mapper.ko \
+		--file $(TOP)/tests/real/guest:/real/guest --file $(TOP)/tests/real/checks.py:/real/checks.py \
+		--file $(TOP)/tests/real/stage1.sh:/stage1.sh --param REAL_SIZE=$(REAL_SIZE) \
+		--append "$(VM_DEBUG_ARGS) $(REAL_ARGS)" -- sh /stage1.sh
 
 CHECK_TARGETS += check-real

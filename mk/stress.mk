@@ -4,12 +4,13 @@
 #
 #   make stress [STRESS_SECONDS=600] [SEED=n]   mapper_stress in the VM (stock 6.1 kernel,
 #                                               debug allocator options), default 120 s
-#        [STRESS_PARAMS=devices=2,size=4M]     module parameters (commas for spaces)
+#        [STRESS_PARAMS="devices=2 size=4M"]   module parameters
 #   make check-stress                           the same for CHECK_STRESS_SECONDS (150 s),
 #                                               after a short ASan+UBSan run on memfds
 #
-# The VM mode is tests/vm/stress.sh (kernel command line mvstress=SECONDS,
-# mvseed=N); tests/vm/bad_input.t runs the bad-input catalogue in check mode.
+# The VM mode is tests/vm/stress.sh (its parameters STRESS_SECONDS,
+# STRESS_SEED, STRESS_PARAMS); tests/vm/bad_input.t runs the bad-input
+# catalogue in check mode.
 
 STRESS_SECONDS       ?= 120
 CHECK_STRESS_SECONDS ?= 150
@@ -43,17 +44,17 @@ check-stress-host: $(OUT)/test/mapper_stress
 
 # stress-vm SECONDS: boot the kernel in stress mode for that long.
 define stress-vm
-	$(TOP)/tests/vm/run --mode stress --kernel $(VMLINUZ) --ko $(OUT)/mod/$(KVER)/mapper.ko \
-		--moddir $(MODDIR) --out $(OUT)/vm/stress-$(KVER) \
-		$(foreach b,$(OUT)/vm/mapper_test $(VM_BINS),--bin $(b)) \
-		--timeout $$(($(1) + 300)) \
-		--append "$(VM_DEBUG_ARGS) mvstress=$(1)$(if $(SEED), mvseed=$(SEED))$(if $(STRESS_PARAMS), mvparams=$(STRESS_PARAMS)) $(VM_ARGS)"
+	@$(call vm-module,$(OUT)/stress)
+	@$(call vm-run,stress,$(OUT)/stress,$(OUT)/stress/vm,stress,--timeout $$(($(1) + 300)) \
+		--param STRESS_SECONDS=$(1) $(if $(SEED),--param STRESS_SEED=$(SEED)) \
+		$(if $(STRESS_PARAMS),--param "STRESS_PARAMS=$(STRESS_PARAMS)") \
+		--append "$(VM_DEBUG_ARGS) $(VM_ARGS)")
 endef
 
-stress: vm-deps vm-module vm-tests
+stress: vm-deps vm-tests $(KENV)
 	$(call stress-vm,$(STRESS_SECONDS))
 
-check-stress: vm-deps vm-module vm-tests check-stress-host
+check-stress: vm-deps vm-tests $(KENV) check-stress-host
 	$(call stress-vm,$(CHECK_STRESS_SECONDS))
 
 CHECK_TARGETS += check-stress

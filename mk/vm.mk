@@ -4,6 +4,11 @@
 #
 #   make check-kernel [KDIR=... VMLINUZ=... MODDIR=...]   the in-VM suite
 #   make demo                                              the story, on screen
+#
+# Every VM boots through tests/lib/vm; every module build is
+# tests/lib/build-module. A VM mode is a script tests/vm/MODE.sh that the
+# guest runs (as /MODE.sh), with the test programs of VM_BINS in /bin, the
+# tests/vm/*.t in /tests, and mapper.ko and mapper_sample.ko in /lib/modules.
 
 VMLINUZ ?= /boot/vmlinuz-$(KVER)
 MODDIR  ?= /lib/modules/$(KVER)
@@ -11,48 +16,58 @@ VM_BINS ?=
 VM_DEBUG_ARGS := slub_debug=FZPU page_poison=1
 TEST_CC ?= gcc
 
-.PHONY: vm-deps vm-module vm-tests check-kernel demo
+.PHONY: vm-deps vm-tests check-kernel demo FORCE
 
 vm-deps:
-	@$(TOP)/tests/vm/deps
+	@$(TOP)/tests/lib/deps vm
 
-# Built in a copy of src/, as DKMS builds it; W=1, and any warning fails.
-vm-module: vm-deps
-	@rm -rf $(OUT)/mod/$(KVER) && mkdir -p $(OUT)/mod/$(KVER)
-	@cp -r $(TOP)/src/. $(OUT)/mod/$(KVER)/
-	@rm -f $(OUT)/mod/$(KVER)/features.h
-	$(MAKE) -C $(OUT)/mod/$(KVER) KDIR=$(KDIR) W=1 2>&1 | tee $(OUT)/mod/$(KVER)/build.log
-	@! grep -E 'warning:|error:' $(OUT)/mod/$(KVER)/build.log
-	@test -f $(OUT)/mod/$(KVER)/mapper.ko
-	@test -f $(OUT)/mod/$(KVER)/samples/mapper_sample.ko
+# The kernel of check-kernel, demo, stress, bench and check-real, described
+# as tests/kernels/prepare describes Debian's series.
+KENV := $(OUT)/kernel.env
+$(KENV): FORCE
+	@mkdir -p $(@D)
+	@$(TOP)/tests/lib/kernel-env $(KDIR) $(VMLINUZ) $(MODDIR) >$@.$$$$ && mv $@.$$$$ $@
+
+# $(call vm-module,DIR): mapper built against $(KENV) in DIR (DIR/mod/*.ko).
+vm-module = $(TOP)/tests/lib/build-module $(KENV) $(1)
 
 # 6.1's kselftest_harness.h passes arguments TEST() bodies ignore, and its
 # EXPECT_*() compare literals with unsigned fields: both warnings are noise here.
+KSELFTEST_CFLAGS = -Wno-unused-parameter -Wno-sign-compare \
+	-I$$($(TOP)/tests/lib/linux-source)/tools/testing/selftests
 $(OUT)/vm/mapper_test: $(TOP)/tests/vm/mapper_test.c $(TOP)/tests/vm/vm_util.h $(TOP)/src/uapi/mapper.h \
 		$(TOP)/src/uapi/mapper_sample.h
 	@mkdir -p $(@D)
-	$(TEST_CC) -static -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare -pthread \
-		-I$$($(TOP)/tests/lib/linux-source)/tools/testing/selftests \
+	$(TEST_CC) -static -O2 -g -Wall -Wextra -Werror $(KSELFTEST_CFLAGS) -pthread \
 		-I$(TOP)/src/uapi -o $@ $<
 
 $(OUT)/vm/mapper-demo: $(TOP)/tests/vm/demo.c
 	@mkdir -p $(@D)
 	$(TEST_CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
 
-vm-tests: $(OUT)/vm/mapper_test $(OUT)/vm/mapper-demo $(VM_BINS)
+VM_BINS += $(OUT)/vm/mapper_test $(OUT)/vm/mapper-demo
+
+# $(call vm-run,NAME,MODULE-DIR,OUT-DIR,MODE,tests/lib/vm options[,KERNEL-ENV])
+VM_FILES = $(foreach b,$(VM_BINS),--file $(b)) \
+	$(foreach t,$(wildcard $(TOP)/tests/vm/*.t),--file $(t):/tests/$(notdir $(t))) \
+	$(foreach s,$(wildcard $(TOP)/tests/vm/*.sh),--file $(s):/$(notdir $(s)))
+define vm-run
+	$(TOP)/tests/lib/vm --name '$(1)' --env $(if $(6),$(6),$(KENV)) --out $(3) \
+		--file $(2)/mod/mapper.ko:/lib/modules/mapper.ko \
+		--file $(2)/mod/samples/mapper_sample.ko:/lib/modules/mapper_sample.ko \
+		--module 'brd rd_nr=1 rd_size=1024' $(VM_FILES) $(5) -- sh /$(4).sh
+endef
+
+# vm-tests builds $(VM_BINS): it is read after every mk/*.mk adding to it.
+vm-tests: $(VM_BINS)
 
 # VM_ARGS adds kernel command-line options; the debug allocator options are on.
-check-kernel: vm-deps vm-module vm-tests
-	$(TOP)/tests/vm/run --kernel $(VMLINUZ) --ko $(OUT)/mod/$(KVER)/mapper.ko \
-		--extra-ko $(OUT)/mod/$(KVER)/samples/mapper_sample.ko \
-		--moddir $(MODDIR) --out $(OUT)/vm/$(KVER) \
-		$(foreach b,$(OUT)/vm/mapper_test $(OUT)/vm/mapper-demo $(VM_BINS),--bin $(b)) \
-		--append "$(VM_DEBUG_ARGS) $(VM_ARGS)"
+check-kernel: vm-deps vm-tests $(KENV)
+	@$(call vm-module,$(OUT)/kernel)
+	@$(call vm-run,$(KVER),$(OUT)/kernel,$(OUT)/kernel/vm,check,--append "$(VM_DEBUG_ARGS) $(VM_ARGS)")
 
-demo: vm-deps vm-module vm-tests
-	@$(TOP)/tests/vm/run --mode demo --kernel $(VMLINUZ) --ko $(OUT)/mod/$(KVER)/mapper.ko \
-		--moddir $(MODDIR) --out $(OUT)/vm/demo \
-		$(foreach b,$(OUT)/vm/mapper-demo $(VM_BINS),--bin $(b)) \
-		--append "quiet"
+demo: vm-deps vm-tests $(KENV)
+	@$(call vm-module,$(OUT)/demo)
+	@$(call vm-run,demo,$(OUT)/demo,$(OUT)/demo/vm,demo,--raw --append "quiet $(VM_ARGS)")
 
 CHECK_TARGETS += check-kernel

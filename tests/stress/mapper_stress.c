@@ -38,8 +38,8 @@
  * a host that cannot load modules).
  *
  * Output: the seed first, then one line per failure (the first 40), the
- * count of each operation with its results, one line per check class, and
- * last "stress: N passed, N failed". Exit status 1 if anything failed.
+ * count of each operation with its results, one TAP line per check class
+ * ("ok - stress: CHECK ..."), and last "stress: N passed, N failed". Exit status 1 if anything failed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -2080,16 +2080,18 @@ static void report(double took)
 		const char *state;
 
 		if (sum.fail[c]) {
-			state = "FAIL";
+			state = "not ok";
 			failed++;
 		} else if (sum.pass[c]) {
 			state = "ok";
 			passed++;
 		} else {
-			state = "not run";
+			state = "ok";
 			notrun++;
 		}
-		say("  %-8s %-55s %lu/%lu", state, ck_name[c], sum.pass[c], sum.fail[c]);
+		/* TAP, one line per check class: the harness counts them. */
+		say("%s - stress: %s (%lu passed, %lu failed)%s", state, ck_name[c],
+		    sum.pass[c], sum.fail[c], sum.pass[c] || sum.fail[c] ? "" : " # SKIP not run");
 	}
 	if (notrun)
 		say("stress: %d check%s not run (not applicable here or never reached)", notrun,

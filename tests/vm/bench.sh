@@ -2,13 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # "make bench" inside the VM: one 1 GiB buffer, mapper_bench against it.
 # The host (tests/bench/report) turns the "growth:" lines into a plot.
+# Parameters (tests/lib/vm --param): BENCH_SIZE, BENCH_ARGS.
 size=${BENCH_SIZE:-1G}
-for arg in $(cat /proc/cmdline); do
-	case "$arg" in
-	mvbenchsize=*) size=${arg#mvbenchsize=} ;;
-	mvbenchargs=*) args=$(echo "${arg#mvbenchargs=}" | tr , ' ') ;;
-	esac
-done
+args=${BENCH_ARGS:-}
 echo "bench: $(grep -c ^processor /proc/cpuinfo) CPU, $(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo) MiB," \
 	"THP $(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)"
 if ! insmod /lib/modules/mapper.ko size="$size"; then

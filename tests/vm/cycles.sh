@@ -1,21 +1,18 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# mvmode=cycles (make check-debug): insmod/rmmod of mapper, over and over,
+# The cycles mode of make check-debug: insmod/rmmod of mapper, over and over,
 # with valid parameters of every shape (devices 1 to 256, sizes in bytes, hex,
 # K/M suffixes, unaligned) and invalid ones, which must be refused with EINVAL
 # and leave nothing registered. After every unload /sys/class/mapper and
 # /dev/mapper* must be gone; at the end free memory and slab must be back at
 # the baseline taken after the first round (the first loads warm caches up).
-# mvcycles=N on the kernel command line sets the number of rounds (default 6:
+# The parameter CYCLES (tests/lib/vm --param) sets the number of rounds (default 6:
 # 6 x 22 = 132 cycles).
 . /debug-lib.sh
 debug_setup
 
-rounds=6
-for arg in $(cat /proc/cmdline); do
-	case "$arg" in mvcycles=*) rounds=${arg#mvcycles=} ;; esac
-done
+rounds=${CYCLES:-6}
 
 # params | devices | bytes per buffer, or "EINVAL"
 cases='devices=1|1|1048576

@@ -1,6 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# The story "make demo" tells, run inside the VM.
+# The story "make demo" tells, run inside the VM. Any step that fails ends
+# it with that status (make demo then fails).
+set -e
 say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 run() { say "$*"; "$@"; }
 
@@ -23,7 +25,7 @@ run cat /sys/class/mapper/mapper0/maps
 say "rmmod mapper   # refused: process A still maps the buffer"
 rmmod mapper || echo "(refused, as it must be)"
 say "kill $holder   # process A exits, its mapping goes away"
-kill $holder; wait $holder 2>/dev/null
+kill $holder; wait $holder 2>/dev/null || true
 run rmmod mapper
 say "ls /sys/class/mapper"
 ls /sys/class/mapper 2>/dev/null || echo "(gone: the module is unloaded and its memory given back)"

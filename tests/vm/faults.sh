@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# mvmode=faults (make check-debug): allocation failures injected with
+# The faults mode of make check-debug: allocation failures injected with
 # fail-nth into every path of mapper that allocates or maps: module load
 # (mapper.ko and the sample producer; and a load that another process keeps
 # trying to open), open, mmap and the fault path (shared, private
