@@ -1,0 +1,26 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The in-VM suite (make check-kernel, check-matrix): mapper_test and every
+# /tests/*.t with mapper loaded (devices=2), then a final unload. TAP; the
+# host (tests/lib/vm) checks the kernel log.
+rc=0
+if insmod /lib/modules/mapper.ko devices=2; then
+	echo "ok - insmod mapper.ko devices=2"
+else
+	echo "not ok - insmod mapper.ko devices=2"
+	exit 1
+fi
+/bin/mapper_test || rc=1
+for t in /tests/*.t; do
+	[ -x "$t" ] || continue
+	echo "# running ${t#/tests/}"
+	"$t" || rc=1
+done
+if rmmod mapper && [ ! -e /sys/module/mapper ]; then
+	echo "ok - final rmmod gives everything back"
+else
+	echo "not ok - final rmmod gives everything back"
+	rc=1
+fi
+exit $rc
