@@ -18,8 +18,9 @@
 # through it leaves dpkg unable to remove the directories it thinks it owns.
 # modprobe.d is configuration the administrator edits: $(SYSCONFDIR), not $(PREFIX).
 
-# The one place the version is written (tests/packages/check-version.sh
-# keeps dkms.conf, debian/changelog and the spec equal to it).
+# The one place the version is written. dkms.conf says #MODULE_VERSION#,
+# filled in here (and by dh_dkms -V for the .deb); make rpm passes it to the
+# spec; debian/rules refuses to build when debian/changelog names another.
 MAPPER_VERSION  = $(shell sed -n 's/^\#define MAPPER_VERSION "\(.*\)"/\1/p' $(TOP)/src/version.h)
 
 # BINDIR, MANDIR and BASHCOMPDIR: mk/dump.mk.
@@ -38,7 +39,8 @@ DKMSDIR         = $(USRSRCDIR)/mapper-$(MAPPER_VERSION)
 
 # What DKMS builds from: the sources in src/, not what a local "make module"
 # left there (objects, *.mod.c, probe.sh's features.h; see .gitignore).
-DKMS_FILES = $(shell cd $(TOP)/src && find . -type f \( -name '*.[ch]' -o -name Kbuild \
+DKMS_SRC  ?= $(TOP)/src
+DKMS_FILES = $(shell cd $(DKMS_SRC) && find . -type f \( -name '*.[ch]' -o -name Kbuild \
 	-o -name Makefile -o -name '*.sh' \) ! -name features.h ! -name '*.mod.c' | LC_ALL=C sort)
 
 .PHONY: install install-dkms install-dev install-data
@@ -47,11 +49,14 @@ install: install-dkms install-utils install-dev install-data
 
 install-dkms:
 	@[ -n "$(MAPPER_VERSION)" ] || { echo "install: no MAPPER_VERSION in src/version.h" >&2; exit 1; }
-	cd $(TOP)/src && for f in $(DKMS_FILES); do \
+	cd $(DKMS_SRC) && for f in $(DKMS_FILES); do \
 		case $$f in *.sh) m=0755 ;; *) m=0644 ;; esac; \
 		$(INSTALL) -D -m $$m $$f "$(DESTDIR)$(DKMSDIR)/$${f#./}" || exit 1; \
 	done
-	$(INSTALL) -m 0644 $(TOP)/dkms.conf "$(DESTDIR)$(DKMSDIR)/dkms.conf"
+	sed 's/#MODULE_VERSION#/$(MAPPER_VERSION)/g' $(TOP)/dkms.conf >"$(DESTDIR)$(DKMSDIR)/dkms.conf.tmp"
+	touch -r $(TOP)/dkms.conf "$(DESTDIR)$(DKMSDIR)/dkms.conf.tmp"
+	$(INSTALL) -m 0644 "$(DESTDIR)$(DKMSDIR)/dkms.conf.tmp" "$(DESTDIR)$(DKMSDIR)/dkms.conf"
+	rm -f "$(DESTDIR)$(DKMSDIR)/dkms.conf.tmp"
 
 install-dev:
 	$(INSTALL) -D -m 0644 $(TOP)/src/uapi/mapper.h "$(DESTDIR)$(INCLUDEDIR)/mapper.h"

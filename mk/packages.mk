@@ -5,7 +5,8 @@
 #   make deb              Debian packages into build/deb/ (dpkg-buildpackage -us -uc -b)
 #   make rpm              RPM packages into build/rpm/ (rpmbuild)
 #   make check-packages   build, lint, then install, boot, upgrade and remove them
-#                         in throw-away roots under $(CACHE)/packages (never the host's)
+#                         in throw-away roots under $(CACHE)/packages (never the host's):
+#                         autopkgtest (debian/tests), piuparts and tests/packages/run.sh
 #
 # Both builds run in a staged copy of the source tree, so that it stays clean:
 # in a git work tree the files git knows of (tracked and new, nothing
@@ -21,7 +22,7 @@ RPM_OUT     ?= $(OUT)/rpm
 .PHONY: deb rpm check-packages packages-deps packages-stage
 
 packages-deps:
-	@sh $(TOP)/tests/packages/deps.sh
+	@sh $(TOP)/tests/lib/deps packages
 
 packages-stage:
 	rm -rf $(PKG_OUT)/stage
@@ -41,11 +42,13 @@ deb: packages-deps packages-stage
 	mv $(PKG_OUT)/stage/*.deb $(PKG_OUT)/stage/*.changes $(PKG_OUT)/stage/*.buildinfo $(OUT)/deb/
 	@ls -1 $(OUT)/deb/*.deb
 
+# The spec's Version is src/version.h's (mapper_version).
 # --nodeps: on Debian the BuildRequires (gcc, make) are dpkg packages, unknown to rpm.
 rpm: packages-deps packages-stage
 	rm -rf $(PKG_OUT)/rpmbuild && mkdir -p $(PKG_OUT)/rpmbuild/SOURCES
 	tar -C $(PKG_OUT)/stage -czf $(PKG_OUT)/rpmbuild/SOURCES/mapper-$(MAPPER_VERSION).tar.gz mapper-$(MAPPER_VERSION)
 	rpmbuild -ba --nodeps --define '_topdir $(PKG_OUT)/rpmbuild' \
+		--define 'mapper_version $(MAPPER_VERSION)' \
 		--define 'release_number $(RPM_RELEASE)' $(TOP)/rpm/mapper.spec
 	rm -rf $(RPM_OUT) && mkdir -p $(RPM_OUT)
 	cp $(PKG_OUT)/rpmbuild/RPMS/*/*.rpm $(PKG_OUT)/rpmbuild/SRPMS/*.rpm $(RPM_OUT)/
