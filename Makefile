@@ -41,10 +41,13 @@ CHECK_STEPS  = $(filter $(CHECK_FIRST),$(CHECK_TARGETS)) \
 
 # make check: every step (one make target each) under prove, whose summary
 # is the verdict; tests/lib/step turns a target's output into TAP and keeps
-# it in $(OUT)/steps/TARGET.tap.
+# it in $(OUT)/steps/TARGET.tap; tests/lib/times makes the table of
+# $(OUT)/steps/summary.md (docs/check-times.md) from them.
 check: check-prepare
+	@rm -rf $(OUT)/steps
 	@cd $(TOP) && OUT=$(OUT) prove $(PROVE_FLAGS) -j$(CHECK_JOBS) -e $(TOP)/tests/lib/step \
-		$(CHECK_STEPS)
+		$(CHECK_STEPS); rc=$$?; \
+	$(TOP)/tests/lib/times $(OUT)/steps >$(OUT)/steps/summary.md; exit $$rc
 
 # What the steps share, made once before they run side by side.
 check-prepare:
