@@ -300,7 +300,7 @@ t_autopkgtest() {
 		SKIP) note "autopkgtest $t: SKIP ${why}" ;;
 		*) note "autopkgtest $t: $r ${why}" ;;
 		esac
-	done <"$res/summary"
+	done < <(awk '!seen[$0]++' "$res/summary")
 	# 0: all passed, 2: some were skipped, none failed.
 	[ "$rc" = 0 ] || [ "$rc" = 2 ] || die "autopkgtest failed (exit status $rc; logs in $res)"
 	grep -q '^installed *PASS' "$res/summary" || die "the test of the installed files did not pass"
@@ -308,15 +308,20 @@ t_autopkgtest() {
 }
 
 # piuparts: install the .debs with their dependencies from the archive into
-# a clean root, purge them, and compare: no file left behind or changed,
-# maintainer scripts that work, no broken symlinks of theirs.
+# a clean root (DKMS builds the module for the headers there), purge them,
+# and compare: no file left behind or changed, maintainer scripts that work.
+# The dependencies come from the mirror of the base's sources (the host's,
+# deb.debian.org). An upgrade from the previous release would need its
+# .debs in an archive: piuparts says it cannot test one.
+# Ignored: DKMS's module signing key, which dkms keeps even when purged
+# (it may be enrolled in the firmware), and a directory debconf leaves.
+# The clean environment: piuparts passes its own to the maintainer scripts,
+# and with it the calling make's MAKEFLAGS to DKMS's make.
 t_piuparts() {
+	local rc
 	make_base "$TOOLS_BASE" bookworm "$TOOLS_PKGS"
 	# shellcheck disable=SC2046
-	piuparts --basetgz "$TOOLS_BASE" -d bookworm --no-eatmydata \
-		-m http://deb.debian.org/debian \
-		--extra-repo "deb http://deb.debian.org/debian bookworm-updates main" \
-		--extra-repo "deb http://deb.debian.org/debian-security bookworm-security main" \
+	$CLEAN_ENV piuparts --basetgz "$TOOLS_BASE" -d bookworm --keep-sources-list --no-eatmydata \
 		-l "$LOGS/piuparts.full.log" \
 		-i /var/lib/dkms/ -i /var/lib/dkms/mok.key -i /var/lib/dkms/mok.pub \
 		-i /var/cache/debconf/tmp.ci/ \
