@@ -49,9 +49,7 @@ fresh-check-dump: check-dump
 
 fresh-check-static: check-static
 
-# vm-tests first: check-matrix's own prerequisites are expanded where
-# mk/matrix.mk is read, before mk/stress.mk adds mapper_stress and bad_input to
-# VM_BINS, so check-matrix alone would boot without them.
+# The series of make check-matrix that dpkg -x prepares, booted.
 fresh-check-matrix: vm-deps vm-tests
 	$(MAKE) --no-print-directory check-matrix-$(FRESH_MATRIX) MATRIX_NONGATING=
 
