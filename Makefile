@@ -17,6 +17,11 @@ OUT    ?= $(TOP)/build
 # Debian's bookworm kernel is the default target; KDIR/VMLINUZ point anywhere else.
 KVER   ?= $(shell ls -1 /lib/modules 2>/dev/null | grep -E '^6\.1\.0-[0-9]+-amd64$$' | sort -V | tail -n 1)
 KDIR   ?= /lib/modules/$(KVER)/build
+VMLINUZ ?= /boot/vmlinuz-$(KVER)
+MODDIR  ?= /lib/modules/$(KVER)
+# That kernel described for the VM steps (mk/vm.mk makes it); here, as every
+# mk/*.mk names it among prerequisites.
+KENV   := $(OUT)/kernel.env
 
 # Each mk/*.mk adds its steps of make check to CHECK_TARGETS.
 CHECK_TARGETS :=

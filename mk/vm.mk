@@ -10,8 +10,6 @@
 # guest runs (as /MODE.sh), with the test programs of VM_BINS in /bin, the
 # tests/vm/*.t in /tests, and mapper.ko and mapper_sample.ko in /lib/modules.
 
-VMLINUZ ?= /boot/vmlinuz-$(KVER)
-MODDIR  ?= /lib/modules/$(KVER)
 VM_BINS ?=
 VM_DEBUG_ARGS := slub_debug=FZPU page_poison=1
 TEST_CC ?= gcc
@@ -21,9 +19,8 @@ TEST_CC ?= gcc
 vm-deps:
 	@$(TOP)/tests/lib/deps vm
 
-# The kernel of check-kernel, demo, stress, bench and check-real, described
-# as tests/kernels/prepare describes Debian's series.
-KENV := $(OUT)/kernel.env
+# The kernel of check-kernel, demo, stress, bench and check-real (KENV, in
+# the Makefile), described as tests/kernels/prepare describes Debian's series.
 $(KENV): FORCE
 	@mkdir -p $(@D)
 	@$(TOP)/tests/lib/kernel-env $(KDIR) $(VMLINUZ) $(MODDIR) >$@.$$$$ && mv $@.$$$$ $@
