@@ -41,7 +41,8 @@
 #
 # Environment: TOP, OUT, CACHE, MAKE (set by mk/packages.mk);
 # PKG_KEEP=1 keeps the roots and image of the last run for inspection;
-# PKG_PREBUILT=1 tests the packages already in $OUT/deb and $OUT/rpm*.
+# PKG_PREBUILT=1 tests the packages already in $OUT/deb and $OUT/rpm*;
+# PKG_ONLY="NAME..." runs only these tests (and skips the others).
 set -u
 
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -81,6 +82,11 @@ declare -A failed
 run() {
 	local name=$1 fn=$2 t0 rc
 	shift 2
+	if [ -n "${PKG_ONLY:-}" ] && [[ " $PKG_ONLY " != *" $name "* ]]; then
+		echo "ok - $name # SKIP not in PKG_ONLY"
+		skip=$((skip + 1))
+		return
+	fi
 	for dep in "$@"; do
 		if [ -n "${failed[$dep]:-}" ]; then
 			echo "not ok - $name (needs $dep, which failed)"
@@ -327,7 +333,7 @@ t_piuparts() {
 		-i /var/cache/debconf/tmp.ci/ \
 		$(debs) >/dev/null 2>&1
 	rc=$?
-	grep -E 'ERROR|WARN|PASS|FAIL' "$LOGS/piuparts.full.log" | grep -v DEBUG
+	grep -E 'ERROR|WARN|PASS|FAIL|^  +(E:|dpkg: error| .* but it is not)' "$LOGS/piuparts.full.log" | grep -v DEBUG
 	[ "$rc" = 0 ] || die "piuparts failed (full log: $LOGS/piuparts.full.log)"
 }
 
