@@ -38,10 +38,12 @@ module:
 
 -include $(sort $(wildcard $(TOP)/mk/*.mk))
 
-# Longest first, so that the last to start are short; the debug modes after
-# the first wait for the debug kernel the first one builds.
-CHECK_FIRST  = check-debug-debug check-fresh
-CHECK_STEPS  = $(filter $(CHECK_FIRST),$(CHECK_TARGETS)) \
+# Longest first (as measured cold, docs/check-times.md), so that the last to
+# start are short; the other debug modes come after the first has built the
+# debug kernel (they would wait for it).
+CHECK_FIRST  = check-debug-debug check-fresh check-packages check-matrix-6.12 \
+	check-matrix-7.x check-matrix-7.3-rc check-debug-faults
+CHECK_STEPS  = $(filter $(CHECK_TARGETS),$(CHECK_FIRST)) \
 	$(filter-out $(CHECK_FIRST),$(CHECK_TARGETS))
 
 # make check: every step (one make target each) under prove, whose summary
