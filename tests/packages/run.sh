@@ -449,6 +449,8 @@ t_boot() {
 	inroot gcc -O2 -Wall -Werror -o /usr/local/bin/maptest /tmp/maptest.c ||
 		die "maptest does not build against the installed <mapper.h>"
 	install -m755 "$HERE/vm-check.sh" "$ROOT/usr/local/bin/pkg-vm-check"
+	# debian/tests/module needs a booted machine: this one.
+	install -m755 "$TOP/debian/tests/module" "$ROOT/usr/local/bin/pkg-autopkgtest-module"
 	cat >"$ROOT/etc/systemd/system/pkg-vm-check.service" <<-'EOF'
 	[Unit]
 	Description=mapper package check

@@ -27,5 +27,8 @@ check mapper-dump-as-member 'runuser -u alice -- mapper-dump -n 64 -s 4096 /dev/
 check sample-producer 'modprobe mapper_sample period_ms=10 && sleep 1 && mapper-dump -n 4096 /dev/mapper0 | grep "hello from mappe" && rmmod mapper_sample'
 check man-mapper-dump 'MANWIDTH=80 man -P cat mapper-dump | head -n 12; MANWIDTH=80 man -P cat mapper-dump | grep -q NAME'
 check man-4-mapper 'MANWIDTH=80 man -P cat 4 mapper | head -n 6; MANWIDTH=80 man -P cat 4 mapper | grep -q MAPPER_IOC_INFO'
+# Last: it unloads the module. The autopkgtest that autopkgtest-virt-unshare
+# cannot run (isolation-machine), as debian/tests/control runs it.
+check autopkgtest-module '/usr/local/bin/pkg-autopkgtest-module'
 echo "vm-exit: $failed"
 systemctl poweroff --no-block
