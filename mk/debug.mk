@@ -2,7 +2,7 @@
 #
 # The module under a debug kernel: KASAN, KFENCE, DEBUG_PAGEALLOC, DEBUG_VM,
 # lockdep, kmemleak and fault injection, built from Debian's linux-source-6.1
-# by tests/debug/build-kernel (cached; about 25 min the first time on 2 cores).
+# by tests/debug/build-kernel (cached; about 9 min the first time on 2 cores).
 #
 #   make debug-kernel     build (or find cached) the debug kernel
 #   make check-debug      W=1 module build against it, then one VM per mode:

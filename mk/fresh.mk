@@ -54,7 +54,7 @@ fresh-check-matrix: vm-deps vm-tests
 	$(MAKE) --no-print-directory check-matrix-$(FRESH_MATRIX) MATRIX_NONGATING=
 
 # build-kernel's dependency step, its tree and configuration, then the build
-# until the kernel's own objects compile (not the 25 min of the whole).
+# until the kernel's own objects compile (not the 9 min or more of the whole).
 fresh-check-debug: vm-deps
 	MAPPER_CACHE=$(CACHE) $(TOP)/tests/fresh/debug-kernel-start
 
