@@ -52,7 +52,7 @@ define vm-run
 	$(TOP)/tests/lib/vm --name '$(1)' --env $(if $(6),$(6),$(KENV)) --out $(3) \
 		--file $(2)/mod/mapper.ko:/lib/modules/mapper.ko \
 		--file $(2)/mod/samples/mapper_sample.ko:/lib/modules/mapper_sample.ko \
-		--module 'brd rd_nr=1 rd_size=1024' $(VM_FILES) $(5) -- sh /$(4).sh
+		--module configfs --module 'brd rd_nr=1 rd_size=1024' $(VM_FILES) $(5) -- sh /$(4).sh
 endef
 
 # vm-tests builds $(VM_BINS): it is read after every mk/*.mk adding to it.

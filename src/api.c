@@ -11,6 +11,7 @@
 #include <linux/export.h>
 #include <linux/highmem.h>
 #include <linux/module.h>
+#include <linux/numa.h>
 #include <linux/vmalloc.h>
 #include <linux/wait.h>
 
@@ -18,25 +19,66 @@
 
 #include "internal.h"
 
-struct mapper_buf *mapper_get(unsigned int index)
+static struct mapper_buf *mapper_hold(unsigned int index, const char *name)
 {
 	struct mapper_dev *md;
 
 	if (!try_module_get(THIS_MODULE))
 		return ERR_PTR(-ENODEV);
-	md = mapper_dev_lookup(index);
+	md = mapper_dev_hold(index, name);
 	if (!md) {
 		module_put(THIS_MODULE);
 		return ERR_PTR(-ENODEV);
 	}
-	mapper_buf_get(md->buf);
 	return md->buf;
+}
+
+struct mapper_buf *mapper_get(unsigned int index)
+{
+	return mapper_hold(index, NULL);
 }
 EXPORT_SYMBOL_GPL(mapper_get);
 
+struct mapper_buf *mapper_get_by_name(const char *name)
+{
+	return name ? mapper_hold(0, name) : ERR_PTR(-EINVAL);
+}
+EXPORT_SYMBOL_GPL(mapper_get_by_name);
+
+/*
+ * A private buffer: no node, no name, counted in total_bytes and the guard.
+ * Only its creator holds it.
+ */
+struct mapper_buf *mapper_create(size_t size, int node)
+{
+	struct mapper_buf *buf;
+
+	if (!size || size > SIZE_MAX - PAGE_SIZE)
+		return ERR_PTR(-EINVAL);
+	if (!try_module_get(THIS_MODULE))
+		return ERR_PTR(-ENODEV);
+	buf = mapper_buf_alloc("private buffer", PAGE_ALIGN(size), node, 0);
+	if (IS_ERR(buf)) {
+		module_put(THIS_MODULE);
+		return buf;
+	}
+	buf->holders = 1;
+	return buf;
+}
+EXPORT_SYMBOL_GPL(mapper_create);
+
 void mapper_put(struct mapper_buf *buf)
 {
-	mapper_buf_put(buf);
+	struct mapper_dev *md = buf->md;
+
+	mutex_lock(&mapper_lock);
+	buf->holders--;
+	mutex_unlock(&mapper_lock);
+	/* A device's buffer goes with the device, a private one now. */
+	if (md)
+		put_device(&md->dev);
+	else
+		mapper_buf_put(buf);
 	module_put(THIS_MODULE);
 }
 EXPORT_SYMBOL_GPL(mapper_put);

@@ -19,6 +19,8 @@
 #include <linux/gfp.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
+#include <linux/nodemask.h>
+#include <linux/overflow.h>
 #include <linux/sched.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -45,11 +47,11 @@ static bool mapper_chunk_is_folio(unsigned int order)
  * Zeroed so that no stale kernel data ever reaches user space. No warnings,
  * and never the OOM killer: the large orders give up at once (a failure
  * there only means a smaller chunk), single pages after reclaim has tried
- * hard, and the caller reports a real failure in one line.
+ * hard, and the caller reports a real failure in one line. A buffer on a
+ * node takes its pages from there alone unless @gfp lets it fall back.
  */
-static struct page *mapper_alloc_chunk(unsigned int *order)
+static struct page *mapper_alloc_chunk(gfp_t gfp, int node, unsigned int *order)
 {
-	gfp_t gfp = GFP_HIGHUSER | __GFP_ZERO | __GFP_NOWARN;
 	struct page *page;
 
 	for (;; (*order)--) {
@@ -57,7 +59,8 @@ static struct page *mapper_alloc_chunk(unsigned int *order)
 
 		if (mapper_chunk_is_folio(*order))
 			g |= __GFP_COMP;
-		page = alloc_pages(g, *order);
+		page = node == NUMA_NO_NODE ? alloc_pages(g, *order) :
+		       alloc_pages_node(node, g, *order);
 		if (page || !*order)
 			return page;
 	}
@@ -83,18 +86,109 @@ static void mapper_buf_free_pages(struct mapper_buf *buf, unsigned long count)
 	}
 }
 
-struct mapper_buf *mapper_buf_alloc(size_t size)
+/* Pages held by every buffer there is, and the guard on that total. */
+static atomic_long_t mapper_total = ATOMIC_LONG_INIT(0);
+unsigned long long mapper_max_total;	/* max_total=, 0 for 3/4 of RAM */
+
+unsigned long mapper_total_pages(void)
 {
+	return atomic_long_read(&mapper_total);
+}
+
+/* Three quarters of RAM, or less with max_total=: the system keeps the rest. */
+unsigned long mapper_limit_pages(void)
+{
+	unsigned long ram = totalram_pages() / 4 * 3;
+	unsigned long long max = READ_ONCE(mapper_max_total) >> PAGE_SHIFT;
+
+	return max && max < ram ? max : ram;
+}
+
+/*
+ * Counts @pages into the total, or says in one line why not: more than the
+ * limit alone (EINVAL: never possible), or with what others hold, or more
+ * than the memory available now (ENOMEM: free memory plus what reclaim can
+ * give back without swapping, so that a creation on a busy machine fails
+ * instead of pushing it into the OOM killer).
+ */
+static int mapper_reserve(const char *who, unsigned long pages)
+{
+	unsigned long limit = mapper_limit_pages();
+	unsigned long total, avail;
+
+	if (pages > limit) {
+		pr_err("%s: %lu MiB is more than the limit of %lu MiB (3/4 of RAM, or max_total=)\n",
+		       who, pages >> (20 - PAGE_SHIFT), limit >> (20 - PAGE_SHIFT));
+		return -EINVAL;
+	}
+	total = atomic_long_add_return(pages, &mapper_total);
+	if (total > limit) {
+		pr_err("%s: %lu MiB more would make %lu MiB in all buffers, over the limit of %lu MiB\n",
+		       who, pages >> (20 - PAGE_SHIFT), total >> (20 - PAGE_SHIFT),
+		       limit >> (20 - PAGE_SHIFT));
+		goto nomem;
+	}
+	avail = si_mem_available();
+	/* 1/256 more: the page array, and page tables of a cache mode change. */
+	if (pages + (pages >> 8) > avail) {
+		pr_err("%s: %lu MiB wanted, only %lu MiB available\n", who,
+		       pages >> (20 - PAGE_SHIFT), avail >> (20 - PAGE_SHIFT));
+		goto nomem;
+	}
+	return 0;
+
+nomem:
+	atomic_long_sub(pages, &mapper_total);
+	return -ENOMEM;
+}
+
+/* NUMA_NO_NODE, or a node that has memory. */
+int mapper_node_check(const char *who, int node)
+{
+	if (node == NUMA_NO_NODE)
+		return 0;
+	if (node < 0 || node >= MAX_NUMNODES || !node_state(node, N_MEMORY)) {
+		pr_err("%s: node %d has no memory (nodes with memory: %*pbl; -1 for any)\n",
+		       who, node, nodemask_pr_args(&node_states[N_MEMORY]));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * A zeroed buffer of @size bytes (whole pages) on @node. With
+ * MAPPER_BUF_ACCOUNT its memory is charged to the calling process's memory
+ * cgroup, as a tmpfs file's is: over the group's limit it fails (ENOMEM),
+ * without calling the group's OOM killer either (__GFP_RETRY_MAYFAIL).
+ */
+struct mapper_buf *mapper_buf_alloc(const char *who, size_t size, int node,
+				    unsigned int flags)
+{
+	gfp_t gfp = GFP_HIGHUSER | __GFP_ZERO | __GFP_NOWARN;
+	gfp_t kgfp = GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN;
 	struct mapper_buf *buf;
 	unsigned long i = 0;
-	int ret = -ENOMEM;
+	int ret;
 
 	if (!size || !PAGE_ALIGNED(size))
 		return ERR_PTR(-EINVAL);
+	ret = mapper_node_check(who, node);
+	if (ret)
+		return ERR_PTR(ret);
+	if (flags & MAPPER_BUF_ACCOUNT) {
+		gfp |= __GFP_ACCOUNT;
+		kgfp |= __GFP_ACCOUNT;
+	}
+	if (node != NUMA_NO_NODE && !(flags & MAPPER_BUF_FALLBACK))
+		gfp |= __GFP_THISNODE;
+	ret = mapper_reserve(who, size >> PAGE_SHIFT);
+	if (ret)
+		return ERR_PTR(ret);
 
-	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	ret = -ENOMEM;
+	buf = kzalloc(sizeof(*buf), kgfp);
 	if (!buf)
-		return ERR_PTR(-ENOMEM);
+		goto unreserve;
 	kref_init(&buf->ref);
 	atomic_long_set(&buf->maps, 0);
 	atomic64_set(&buf->events, 0);
@@ -102,15 +196,16 @@ struct mapper_buf *mapper_buf_alloc(size_t size)
 	mutex_init(&buf->vmap_lock);
 	buf->size = size;
 	buf->nr_pages = size >> PAGE_SHIFT;
+	buf->node = node;
 	buf->inode = mapper_inode_new(size);
 	if (IS_ERR(buf->inode)) {
 		ret = PTR_ERR(buf->inode);
 		buf->inode = NULL;
 		goto fail;
 	}
-	/* 2 MiB per GiB: no OOM killer for it either (kvmalloc's fallback). */
-	buf->pages = kvcalloc(buf->nr_pages, sizeof(*buf->pages),
-			      GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
+	/* 2 MiB per GiB, on the buffer's node; array_size() saturates. */
+	buf->pages = kvzalloc_node(array_size(buf->nr_pages, sizeof(*buf->pages)),
+				   kgfp, node);
 	if (!buf->pages)
 		goto fail;
 
@@ -122,14 +217,22 @@ struct mapper_buf *mapper_buf_alloc(size_t size)
 		struct page *page;
 		unsigned long j;
 
-		/* A large buffer takes a while: let a killed modprobe go. */
+		/* A large buffer takes a while: let a killed caller go. */
 		if (fatal_signal_pending(current)) {
 			ret = -EINTR;
 			goto fail;
 		}
-		page = mapper_alloc_chunk(&order);
-		if (!page)
+		page = mapper_alloc_chunk(gfp, node, &order);
+		if (!page) {
+			if (node == NUMA_NO_NODE)
+				pr_err("%s: out of memory after %lu of %lu MiB\n", who,
+				       i >> (20 - PAGE_SHIFT), buf->nr_pages >> (20 - PAGE_SHIFT));
+			else
+				pr_err("%s: node %d out of memory after %lu of %lu MiB\n", who,
+				       node, i >> (20 - PAGE_SHIFT),
+				       buf->nr_pages >> (20 - PAGE_SHIFT));
 			goto fail;
+		}
 		if (!mapper_chunk_is_folio(order))
 			split_page(page, order);
 		/*
@@ -152,6 +255,8 @@ fail:
 	if (buf->inode)
 		iput(buf->inode);
 	kfree(buf);
+unreserve:
+	atomic_long_sub(size >> PAGE_SHIFT, &mapper_total);
 	return ERR_PTR(ret);
 }
 
@@ -308,6 +413,7 @@ static void mapper_buf_release(struct kref *ref)
 	iput(buf->inode);
 	kvfree(buf->pages);
 	mutex_destroy(&buf->vmap_lock);
+	atomic_long_sub(buf->nr_pages, &mapper_total);
 	kfree(buf);
 }
 

@@ -42,6 +42,13 @@ static inline void mapper_set_index(struct page *page, pgoff_t index)
 #define mapper_class_create(name)	class_create(THIS_MODULE, name)
 #endif
 
+/* 6.4 made the class and attribute passed to a class attribute's show() const. */
+#ifdef MAPPER_HAVE_CLASS_ATTR_CONST
+#define MAPPER_CLASS_CONST	const
+#else
+#define MAPPER_CLASS_CONST
+#endif
+
 /*
  * x86: set_pages_array_wc()/_uc()/_wb() for the cache modes (buffer.c), but
  * not with highmem, whose pages they skip and kmap_local_page() maps

@@ -28,7 +28,9 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/numa.h>
 #include <linux/overflow.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -36,28 +38,33 @@
 #include "internal.h"
 #include "version.h"
 
-#define MAPPER_MAX_DEVICES	256
+/* Per-buffer lists of the parameters: longer setups belong in mapper.conf(5). */
+#define MAPPER_PARAM_MAX	64
 
-static unsigned int devices = 1;
+/* -1 until set: then the length of the longest list, or 1. */
+static int devices = -1;
 
 /* EINVAL for an overflowing number too (kstrtouint says ERANGE), as for size=. */
 static int mapper_devices_set(const char *val, const struct kernel_param *kp)
 {
-	return param_set_uint(val, kp) ? -EINVAL : 0;
+	unsigned int n;
+
+	if (kstrtouint(val, 0, &n) || n > MAPPER_MINORS)
+		return -EINVAL;
+	*(int *)kp->arg = n;
+	return 0;
 }
 
 static const struct kernel_param_ops mapper_devices_ops = {
 	.set = mapper_devices_set,
-	.get = param_get_uint,
+	.get = param_get_int,
 };
 module_param_cb(devices, &mapper_devices_ops, &devices, 0444);
 __MODULE_PARM_TYPE(devices, "uint");
-MODULE_PARM_DESC(devices, "number of buffers, /dev/mapper0 and up (1-256, default 1)");
-
-static unsigned long long size = SZ_1M;
+MODULE_PARM_DESC(devices, "number of buffers made at load, /dev/mapper0 and up (default 1, or as many as a list below names; 0 for none)");
 
 /* Bytes with an optional K, M or G suffix; "0x" hex too. Strict: "1K" is 1024. */
-static int mapper_size_set(const char *val, const struct kernel_param *kp)
+int mapper_parse_size(const char *val, unsigned long long *size)
 {
 	char num[32];
 	unsigned int shift = 0;
@@ -85,19 +92,26 @@ static int mapper_size_set(const char *val, const struct kernel_param *kp)
 	/* EINVAL for overflow too: one answer for every unusable value. */
 	if (kstrtoull(num, 0, &v) || v > (ULLONG_MAX >> shift))
 		return -EINVAL;
-	*(unsigned long long *)kp->arg = v << shift;
+	*size = v << shift;
 	return 0;
 }
 
-static const struct kernel_param_ops mapper_size_ops = {
+static int mapper_size_set(const char *val, const struct kernel_param *kp)
+{
+	return mapper_parse_size(val, kp->arg);
+}
+
+static const struct kernel_param_ops param_ops_mapper_size = {
 	.set = mapper_size_set,
 	.get = param_get_ullong,
 };
-module_param_cb(size, &mapper_size_ops, &size, 0444);
-MODULE_PARM_DESC(size, "bytes per buffer, K/M/G suffixes, rounded up to pages (default 1M)");
 
-/* The cache mode every device starts in; sysfs "cache" changes one device. */
-static int cache_mode = MAPPER_CACHE_CACHED;
+#define param_check_mapper_size(name, p)	__param_check(name, p, unsigned long long)
+
+static unsigned long long sizes[MAPPER_PARAM_MAX] = { SZ_1M };
+static unsigned int nr_sizes;
+module_param_array_named(size, sizes, mapper_size, &nr_sizes, 0444);
+MODULE_PARM_DESC(size, "bytes per buffer, K/M/G suffixes, rounded up to pages (default 1M); a list (4M,1G) gives each its own, the last one the rest");
 
 static int mapper_cache_set(const char *val, const struct kernel_param *kp)
 {
@@ -114,168 +128,131 @@ static int mapper_cache_get(char *buffer, const struct kernel_param *kp)
 	return scnprintf(buffer, PAGE_SIZE, "%s\n", mapper_cache_names[*(int *)kp->arg]);
 }
 
-static const struct kernel_param_ops mapper_cache_ops = {
+static const struct kernel_param_ops param_ops_mapper_cache = {
 	.set = mapper_cache_set,
 	.get = mapper_cache_get,
 };
-module_param_cb(cache, &mapper_cache_ops, &cache_mode, 0444);
-MODULE_PARM_DESC(cache, "cached (default), wc (write-combined) or uc (uncached); x86 only for wc/uc");
 
-static dev_t mapper_devt;
+#define param_check_mapper_cache(name, p)	__param_check(name, p, int)
+
+/* The mode each device starts in; sysfs "cache" changes one device. */
+static int caches[MAPPER_PARAM_MAX];
+static unsigned int nr_caches;
+module_param_array_named(cache, caches, mapper_cache, &nr_caches, 0444);
+MODULE_PARM_DESC(cache, "cached (default), wc (write-combined) or uc (uncached), a list as for size; x86 only for wc/uc");
+
+static char *names[MAPPER_PARAM_MAX];
+static unsigned int nr_names;
+module_param_array_named(name, names, charp, &nr_names, 0444);
+MODULE_PARM_DESC(name, "names of the buffers, a list (default mapperN); a-z, 0-9, _ and -, up to 31 characters");
+
+static int nodes[MAPPER_PARAM_MAX] = { NUMA_NO_NODE };
+static unsigned int nr_nodes;
+module_param_array_named(node, nodes, int, &nr_nodes, 0444);
+MODULE_PARM_DESC(node, "NUMA node of each buffer's memory, a list as for size (default -1: any)");
+
+/* Only ever lower than the built-in 3/4 of RAM. */
+static int mapper_max_total_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned long long v;
+
+	if (mapper_parse_size(val, &v))
+		return -EINVAL;
+	if (v > ((unsigned long long)totalram_pages() / 4 * 3) << PAGE_SHIFT) {
+		pr_err("max_total=%llu: more than 3/4 of RAM, which is the limit already\n", v);
+		return -EINVAL;
+	}
+	WRITE_ONCE(*(unsigned long long *)kp->arg, v);
+	return 0;
+}
+
+static const struct kernel_param_ops mapper_max_total_ops = {
+	.set = mapper_max_total_set,
+	.get = param_get_ullong,
+};
+module_param_cb(max_total, &mapper_max_total_ops, &mapper_max_total, 0644);
+MODULE_PARM_DESC(max_total, "bytes all buffers may hold together, K/M/G suffixes (default 0: 3/4 of RAM)");
+
+dev_t mapper_devt;
+struct class *mapper_class;
 static struct cdev *mapper_cdev;
-static struct class *mapper_class;
-static struct mapper_dev **mapper_devs;
+static struct mapper_dev **mapper_devs;	/* those made at load, devices of them */
 
 /*
- * For open() and the in-kernel API. mapper_devs[] is complete before the
- * character device can be opened and stays so until it is gone: open() only
- * works between cdev_add() at the end of a successful load and cdev_del() at
- * unload, and kernel holders pin the module.
+ * The entry of a list of @n for buffer @i: the last one repeats, and entry 0
+ * holds the default while the list is not given.
  */
-struct mapper_dev *mapper_dev_lookup(unsigned int index)
+static unsigned int mapper_entry(unsigned int i, unsigned int n)
 {
-	return index < devices ? mapper_devs[index] : NULL;
+	return n ? min(i, n - 1) : 0;
 }
 
-static void mapper_dev_release(struct device *dev)
+/* Refuse what cannot work before anything is allocated. */
+static int mapper_check_params(void)
 {
-	struct mapper_dev *md = to_mapper_dev(dev);
-
-	if (md->buf)
-		mapper_buf_put(md->buf);
-	kfree(md);
-}
-
-/* A buffer and its device, prepared but not registered: nothing is visible yet. */
-static struct mapper_dev *mapper_dev_prepare(unsigned int index, size_t bytes)
-{
-	struct mapper_dev *md;
-	int ret;
-
-	md = kzalloc(sizeof(*md), GFP_KERNEL);
-	if (!md)
-		return ERR_PTR(-ENOMEM);
-	md->index = index;
-	device_initialize(&md->dev);
-	md->dev.devt = MKDEV(MAJOR(mapper_devt), index);
-	md->dev.class = mapper_class;
-	md->dev.groups = mapper_groups;
-	md->dev.release = mapper_dev_release;
-	/* From here on put_device() frees md and its buffer. */
-	ret = dev_set_name(&md->dev, "mapper%u", index);
-	if (ret)
-		goto err;
-
-	md->buf = mapper_buf_alloc(bytes);
-	if (IS_ERR(md->buf)) {
-		ret = PTR_ERR(md->buf);
-		md->buf = NULL;
-		goto err;
-	}
-	if (cache_mode != MAPPER_CACHE_CACHED) {
-		mutex_lock(&md->buf->vmap_lock);
-		ret = mapper_buf_set_cache(md->buf, cache_mode);
-		mutex_unlock(&md->buf->vmap_lock);
-		if (ret)
-			goto err;
-	}
-	/* udev hears of the device only once it can be opened (mapper_init). */
-	dev_set_uevent_suppress(&md->dev, true);
-	return md;
-
-err:
-	put_device(&md->dev);
-	return ERR_PTR(ret);
-}
-
-/*
- * Undoes mapper_init() for the @added first devices and frees all of them.
- * No file is open (the load failed, or the module is going away), so each
- * buffer goes now, whenever the last device reference may go: its inode
- * must be gone before the internal mount is.
- */
-static void mapper_destroy_all(unsigned int added)
-{
+	unsigned int longest = max3(nr_sizes, nr_caches, max(nr_names, nr_nodes));
+	unsigned long long total = 0;
 	unsigned int i;
 
-	for (i = 0; i < devices && mapper_devs[i]; i++) {
-		struct mapper_dev *md = mapper_devs[i];
+	if (devices < 0)
+		devices = longest ? longest : 1;
+	if (longest > devices) {
+		pr_err("devices=%d: fewer than the %u buffers a list of size=, cache=, name= or node= describes\n",
+		       devices, longest);
+		return -EINVAL;
+	}
+	for (i = 0; i < devices; i++) {
+		unsigned long long size = sizes[mapper_entry(i, nr_sizes)];
+		int cache = caches[mapper_entry(i, nr_caches)];
+		/* Not DIV_ROUND_UP_ULL(): size + PAGE_SIZE - 1 wraps to 0 pages near 2^64. */
+		unsigned long long pages = (size >> PAGE_SHIFT) + !!(size & (PAGE_SIZE - 1));
 
-		if (i < added)
-			device_del(&md->dev);
-		if (md->buf)
-			mapper_buf_put(md->buf);
-		md->buf = NULL;
-		put_device(&md->dev);
+		if (!size) {
+			pr_err("size=0: a buffer needs at least one byte\n");
+			return -EINVAL;
+		}
+		if (cache != MAPPER_CACHE_CACHED && !mapper_cache_supported()) {
+			pr_err("cache=%s: only cache=cached on this kernel\n",
+			       mapper_cache_names[cache]);
+			return -EINVAL;
+		}
+		/* 3/4 of RAM for all together; mapper_buf_alloc() checks again. */
+		if (check_add_overflow(total, pages, &total) ||
+		    total > mapper_limit_pages()) {
+			pr_err("devices=%d size=%llu: more than 3/4 of the %lu MiB of RAM (or max_total=)\n",
+			       devices, size, totalram_pages() >> (20 - PAGE_SHIFT));
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* Undoes the @n first devices of a load; nothing can have opened them. */
+static void mapper_destroy_all(unsigned int n)
+{
+	while (n--) {
+		mapper_dev_remove(mapper_devs[n], false);
+		put_device(&mapper_devs[n]->dev);
 	}
 	kfree(mapper_devs);
 }
 
-/* Refuse what cannot work before anything is allocated. */
-static int mapper_check_params(size_t *bytes)
-{
-	/* Not DIV_ROUND_UP_ULL(): size + PAGE_SIZE - 1 wraps to 0 pages near 2^64. */
-	unsigned long long pages = (size >> PAGE_SHIFT) + !!(size & (PAGE_SIZE - 1));
-	unsigned long long total;
-	unsigned long avail;
-
-	if (!devices || devices > MAPPER_MAX_DEVICES) {
-		pr_err("devices=%u: must be 1 to %u\n", devices, MAPPER_MAX_DEVICES);
-		return -EINVAL;
-	}
-	if (!size) {
-		pr_err("size=0: a buffer needs at least one byte\n");
-		return -EINVAL;
-	}
-	/*
-	 * Three quarters of RAM at most, for all buffers together: a 1 GiB
-	 * buffer fits in a machine with 2 GiB, and the system keeps the rest.
-	 */
-	if (check_mul_overflow(pages, (unsigned long long)devices, &total) ||
-	    total > totalram_pages() / 4 * 3) {
-		pr_err("devices=%u size=%llu: more than 3/4 of the %lu MiB of RAM\n",
-		       devices, size, totalram_pages() >> (20 - PAGE_SHIFT));
-		return -EINVAL;
-	}
-	/*
-	 * And no more than the memory available now (MemAvailable: free
-	 * memory plus what reclaim can give back without swapping), so that a
-	 * load on a busy machine fails instead of pushing it into the OOM
-	 * killer. The allocation itself never calls the OOM killer either
-	 * (buffer.c): memory taken by others meanwhile makes it fail too.
-	 */
-	avail = si_mem_available();
-	/* 1/256 more: the page array, and page tables of a cache mode change. */
-	if (total + (total >> 8) > avail) {
-		pr_err("devices=%u size=%llu: %llu MiB wanted, only %lu MiB available\n",
-		       devices, size, total >> (20 - PAGE_SHIFT), avail >> (20 - PAGE_SHIFT));
-		return -ENOMEM;
-	}
-	if (cache_mode != MAPPER_CACHE_CACHED && !mapper_cache_supported()) {
-		pr_err("cache=%s: only cache=cached on this kernel\n",
-		       mapper_cache_names[cache_mode]);
-		return -EINVAL;
-	}
-	*bytes = pages << PAGE_SHIFT;
-	return 0;
-}
-
 /*
  * Everything that can fail comes before anything can be opened: buffers,
- * devices and sysfs first, the character device last. A load that fails
- * therefore never leaves an open file behind on a module that is going away.
+ * devices and sysfs first, the character device (all minors, one cdev) last.
+ * A load that fails therefore never leaves an open file behind on a module
+ * that is going away.
  */
 static int __init mapper_init(void)
 {
-	unsigned int i, added = 0;
-	size_t bytes;
+	unsigned int i, made = 0;
 	int ret;
 
-	ret = mapper_check_params(&bytes);
+	ret = mapper_check_params();
 	if (ret)
 		return ret;
 
-	ret = alloc_chrdev_region(&mapper_devt, 0, devices, "mapper");
+	ret = alloc_chrdev_region(&mapper_devt, 0, MAPPER_MINORS, "mapper");
 	if (ret) {
 		pr_err("cannot allocate device numbers: %d\n", ret);
 		return ret;
@@ -291,69 +268,87 @@ static int __init mapper_init(void)
 		pr_err("cannot create class mapper: %d\n", ret);
 		goto err_inode;
 	}
+	ret = mapper_class_files_create();
+	if (ret) {
+		pr_err("cannot create the attributes of class mapper: %d\n", ret);
+		goto err_class;
+	}
 	mapper_cdev = cdev_alloc();
 	mapper_devs = kcalloc(devices, sizeof(*mapper_devs), GFP_KERNEL);
-	if (!mapper_cdev || !mapper_devs) {
+	if (!mapper_cdev || (devices && !mapper_devs)) {
 		ret = -ENOMEM;
 		goto err_devs;
 	}
 	mapper_cdev->owner = THIS_MODULE;
 	mapper_cdev->ops = &mapper_fops;
 
-	for (i = 0; i < devices; i++) {
-		struct mapper_dev *md = mapper_dev_prepare(i, bytes);
+	for (; made < devices; made++) {
+		struct mapper_spec spec = {
+			.name = made < nr_names ? names[made] : NULL,
+			.index = made,
+			.size = sizes[mapper_entry(made, nr_sizes)],
+			.node = nodes[mapper_entry(made, nr_nodes)],
+			.cache = caches[mapper_entry(made, nr_caches)],
+			.quiet = true,
+		};
+		struct mapper_dev *md = mapper_dev_create(&spec);
 
 		if (IS_ERR(md)) {
 			ret = PTR_ERR(md);
-			pr_err("cannot create mapper%u (%zu bytes): %d\n", i, bytes, ret);
+			pr_err("cannot create mapper%u (%zu bytes): %d\n", made,
+			       (size_t)PAGE_ALIGN(spec.size), ret);
 			goto err_devs;
 		}
-		mapper_devs[i] = md;
+		mapper_devs[made] = md;
 	}
-	/* Visible in sysfs and devtmpfs from here, but not yet openable (ENXIO). */
-	for (; added < devices; added++) {
-		ret = device_add(&mapper_devs[added]->dev);
-		if (ret) {
-			pr_err("cannot add mapper%u: %d\n", added, ret);
-			goto err_devs;
-		}
-	}
-	ret = cdev_add(mapper_cdev, mapper_devt, devices);
+	/* configfs answers mkdir only once the load cannot fail (below). */
+	ret = mapper_configfs_init();
 	if (ret) {
-		pr_err("cannot add the character device: %d\n", ret);
+		pr_err("cannot register in configfs (/sys/kernel/config/mapper): %d\n", ret);
 		goto err_devs;
 	}
-
-	for (i = 0; i < devices; i++) {
-		struct device *dev = &mapper_devs[i]->dev;
-
-		dev_set_uevent_suppress(dev, false);
-		if (kobject_uevent(&dev->kobj, KOBJ_ADD))
-			dev_warn(dev, "udev was not told of the device: its node keeps the default owner and mode\n");
+	/* Openable from here on: the last step that can fail. */
+	ret = cdev_add(mapper_cdev, mapper_devt, MAPPER_MINORS);
+	if (ret) {
+		pr_err("cannot add the character device: %d\n", ret);
+		goto err_configfs;
 	}
-	pr_info("%u device%s of %zu bytes\n", devices, devices == 1 ? "" : "s", bytes);
+	mapper_configfs_ready();
+
+	for (i = 0; i < devices; i++)
+		mapper_dev_announce(mapper_devs[i]);
+	pr_info("%d device%s of %llu bytes%s\n", devices, devices == 1 ? "" : "s",
+		(u64)mapper_total_pages() << PAGE_SHIFT, devices > 1 ? " in all" : "");
 	return 0;
 
+err_configfs:
+	mapper_configfs_exit();
 err_devs:
 	if (mapper_devs)
-		mapper_destroy_all(added);
+		mapper_destroy_all(made);
 	if (mapper_cdev)
 		kobject_put(&mapper_cdev->kobj);
+	mapper_class_files_remove();
+err_class:
 	class_destroy(mapper_class);
 err_inode:
 	mapper_inode_exit();
 err_region:
-	unregister_chrdev_region(mapper_devt, devices);
+	unregister_chrdev_region(mapper_devt, MAPPER_MINORS);
 	return ret;
 }
 
+/* Buffers made at run time pin the module: only the load's remain. */
 static void __exit mapper_exit(void)
 {
+	mapper_configfs_exit();
 	cdev_del(mapper_cdev);
 	mapper_destroy_all(devices);
+	mapper_dev_exit();
+	mapper_class_files_remove();
 	class_destroy(mapper_class);
 	mapper_inode_exit();
-	unregister_chrdev_region(mapper_devt, devices);
+	unregister_chrdev_region(mapper_devt, MAPPER_MINORS);
 }
 
 module_init(mapper_init);

@@ -23,15 +23,18 @@
 
 static int mapper_open(struct inode *inode, struct file *file)
 {
-	struct mapper_dev *md = mapper_dev_lookup(iminor(inode));
 	struct mapper_file *mf;
+	struct mapper_dev *md;
 
-	if (!md)
-		return -ENXIO;
 	mf = kzalloc(sizeof(*mf), GFP_KERNEL);
 	if (!mf)
 		return -ENOMEM;
-	get_device(&md->dev);
+	/* Removed, or never there: every minor of the region reaches here. */
+	md = mapper_dev_open(iminor(inode));
+	if (!md) {
+		kfree(mf);
+		return -ENXIO;
+	}
 	mf->md = md;
 	mf->seen = atomic64_read(&md->buf->events);
 	file->private_data = mf;
@@ -44,7 +47,7 @@ static int mapper_release(struct inode *inode, struct file *file)
 {
 	struct mapper_file *mf = file->private_data;
 
-	put_device(&mf->md->dev);
+	mapper_dev_close(mf->md);
 	kfree(mf);
 	return 0;
 }

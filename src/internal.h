@@ -3,8 +3,10 @@
 #define MAPPER_INTERNAL_H
 
 #include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/device.h>
 #include <linux/fs.h>
+#include <linux/kdev_t.h>
 #include <linux/kref.h>
 #include <linux/mm.h>
 #include <linux/mm_types.h>
@@ -35,6 +37,9 @@ struct mapper_buf {
 	unsigned long nr_pages;
 	struct page **pages;		/* nr_pages entries, fixed for life */
 	atomic_long_t maps;		/* live VMAs, in every process */
+	struct mapper_dev *md;		/* its device; NULL for a private buffer */
+	unsigned int holders;		/* kernel holders (api.c), under mapper_lock */
+	int node;			/* NUMA node asked for, NUMA_NO_NODE for any */
 
 	/* Change notification from kernel producers (api.c). */
 	atomic64_t events;		/* mapper_notify() calls so far */
@@ -52,18 +57,51 @@ struct mapper_buf {
 	struct inode *inode;		/* the mappings' file: i_size, i_mmap (inode.c) */
 };
 
-struct mapper_buf *mapper_buf_alloc(size_t size);
+/* mapper_buf_alloc() flags */
+#define MAPPER_BUF_ACCOUNT	BIT(0)	/* charge the caller's memory cgroup */
+#define MAPPER_BUF_FALLBACK	BIT(1)	/* other nodes when @node runs out */
+
+struct mapper_buf *mapper_buf_alloc(const char *who, size_t size, int node,
+				    unsigned int flags);
+int mapper_node_check(const char *who, int node);
+unsigned long mapper_total_pages(void);
+unsigned long mapper_limit_pages(void);
+extern unsigned long long mapper_max_total;
 void mapper_buf_get(struct mapper_buf *buf);
 void mapper_buf_put(struct mapper_buf *buf);
 bool mapper_cache_supported(void);
 int mapper_buf_set_cache(struct mapper_buf *buf, enum mapper_cache mode);
 pgprot_t mapper_cache_pgprot(enum mapper_cache mode, pgprot_t prot);
 
-/* One /dev/mapperN: the device core's view of a buffer. */
+#define MAPPER_NAME_MAX		31
+#define MAPPER_MINORS		(MINORMASK + 1)
+
+/*
+ * One /dev/mapperN: the device core's view of a buffer. Open files and kernel
+ * holders hold a reference on dev (and so on the buffer and the index); the
+ * creator (the module's own table or a configfs item) holds one more until
+ * it removes the device. The index is free again only once the last
+ * reference is gone.
+ */
 struct mapper_dev {
 	struct device dev;
 	unsigned int index;
+	char name[MAPPER_NAME_MAX + 1];
 	struct mapper_buf *buf;
+	/* Under mapper_lock (device.c). */
+	unsigned int opens;		/* open files */
+	bool live;			/* registered: open() and lookups find it */
+};
+
+/* What mapper_dev_create() makes. */
+struct mapper_spec {
+	const char *name;		/* NULL: mapperN */
+	int index;			/* -1: the lowest free one */
+	size_t size;			/* bytes, rounded up to pages */
+	int node;			/* NUMA_NO_NODE for any */
+	enum mapper_cache cache;
+	unsigned int flags;		/* MAPPER_BUF_* */
+	bool quiet;			/* no uevent until mapper_dev_announce() */
 };
 
 /* What an open file of /dev/mapperN remembers. */
@@ -72,7 +110,25 @@ struct mapper_file {
 	u64 seen;			/* events acknowledged by MAPPER_IOC_INFO */
 };
 
-struct mapper_dev *mapper_dev_lookup(unsigned int index);
+extern struct mutex mapper_lock;
+extern struct class *mapper_class;
+extern dev_t mapper_devt;
+
+int mapper_name_check(const char *name, int *index);
+struct mapper_dev *mapper_dev_create(const struct mapper_spec *spec);
+void mapper_dev_announce(struct mapper_dev *md);
+int mapper_dev_remove(struct mapper_dev *md, bool lazy);
+bool mapper_name_live(const char *name);
+struct mapper_dev *mapper_dev_open(unsigned int index);
+void mapper_dev_close(struct mapper_dev *md);
+struct mapper_dev *mapper_dev_hold(unsigned int index, const char *name);
+void mapper_dev_exit(void);
+
+int mapper_configfs_init(void);
+void mapper_configfs_ready(void);
+void mapper_configfs_exit(void);
+
+int mapper_parse_size(const char *val, unsigned long long *size);
 
 int mapper_inode_init(void);
 void mapper_inode_exit(void);
@@ -85,6 +141,8 @@ static inline struct mapper_dev *to_mapper_dev(struct device *dev)
 
 extern const struct file_operations mapper_fops;
 extern const struct attribute_group *mapper_groups[];
+int mapper_class_files_create(void);
+void mapper_class_files_remove(void);
 
 int mapper_mmap(struct file *file, struct vm_area_struct *vma);
 unsigned long mapper_get_unmapped_area(struct file *file, unsigned long addr,

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Attributes of /sys/class/mapper/mapperN; cache is the one writable. */
+/*
+ * Attributes of /sys/class/mapper/mapperN (cache is the one writable), and
+ * of /sys/class/mapper itself: the memory of all buffers and its limit.
+ */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/device.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
 
+#include "compat.h"
 #include "internal.h"
 
 static ssize_t size_show(struct device *dev, struct device_attribute *attr,
@@ -22,6 +26,41 @@ static ssize_t maps_show(struct device *dev, struct device_attribute *attr,
 			  atomic_long_read(&to_mapper_dev(dev)->buf->maps));
 }
 static DEVICE_ATTR_RO(maps);
+
+static ssize_t name_show(struct device *dev, struct device_attribute *attr,
+			 char *page)
+{
+	return sysfs_emit(page, "%s\n", to_mapper_dev(dev)->name);
+}
+static DEVICE_ATTR_RO(name);
+
+static ssize_t node_show(struct device *dev, struct device_attribute *attr,
+			 char *page)
+{
+	return sysfs_emit(page, "%d\n", to_mapper_dev(dev)->buf->node);
+}
+static DEVICE_ATTR_RO(node);
+
+static ssize_t opens_show(struct device *dev, struct device_attribute *attr,
+			  char *page)
+{
+	return sysfs_emit(page, "%u\n", READ_ONCE(to_mapper_dev(dev)->opens));
+}
+static DEVICE_ATTR_RO(opens);
+
+/* What keeps a buffer from a strict removal, but for its mappings. */
+static ssize_t holders_show(struct device *dev, struct device_attribute *attr,
+			    char *page)
+{
+	struct mapper_dev *md = to_mapper_dev(dev);
+	unsigned int n;
+
+	mutex_lock(&mapper_lock);
+	n = md->opens + md->buf->holders;
+	mutex_unlock(&mapper_lock);
+	return sysfs_emit(page, "%u\n", n);
+}
+static DEVICE_ATTR_RO(holders);
 
 /* "unknown" after a change and the return to write-back both failed. */
 static ssize_t cache_show(struct device *dev, struct device_attribute *attr,
@@ -59,6 +98,10 @@ static struct attribute *mapper_attrs[] = {
 	&dev_attr_size.attr,
 	&dev_attr_maps.attr,
 	&dev_attr_cache.attr,
+	&dev_attr_name.attr,
+	&dev_attr_node.attr,
+	&dev_attr_opens.attr,
+	&dev_attr_holders.attr,
 	NULL,
 };
 
@@ -70,3 +113,36 @@ const struct attribute_group *mapper_groups[] = {
 	&mapper_group,
 	NULL,
 };
+
+static ssize_t total_bytes_show(MAPPER_CLASS_CONST struct class *class,
+				MAPPER_CLASS_CONST struct class_attribute *attr, char *page)
+{
+	return sysfs_emit(page, "%llu\n", (u64)mapper_total_pages() << PAGE_SHIFT);
+}
+
+static ssize_t limit_bytes_show(MAPPER_CLASS_CONST struct class *class,
+				MAPPER_CLASS_CONST struct class_attribute *attr, char *page)
+{
+	return sysfs_emit(page, "%llu\n", (u64)mapper_limit_pages() << PAGE_SHIFT);
+}
+
+static CLASS_ATTR_RO(total_bytes);
+static CLASS_ATTR_RO(limit_bytes);
+
+int mapper_class_files_create(void)
+{
+	int ret = class_create_file(mapper_class, &class_attr_total_bytes);
+
+	if (!ret) {
+		ret = class_create_file(mapper_class, &class_attr_limit_bytes);
+		if (ret)
+			class_remove_file(mapper_class, &class_attr_total_bytes);
+	}
+	return ret;
+}
+
+void mapper_class_files_remove(void)
+{
+	class_remove_file(mapper_class, &class_attr_limit_bytes);
+	class_remove_file(mapper_class, &class_attr_total_bytes);
+}

@@ -14,6 +14,10 @@
  *	...
  *	mapper_put(buf);
  *
+ * mapper_get_by_name("frames") finds a buffer by its name instead (see
+ * mapperctl(8)); mapper_create(size, NUMA_NO_NODE) makes a private buffer
+ * of the caller's own, with no node, which only its mapper_put() frees.
+ *
  * Build against mapper's Module.symvers (KBUILD_EXTRA_SYMBOLS) with
  * -I<mapper source>/include. A buffer held with mapper_get() is neither freed
  * nor resized, and mapper cannot be unloaded, until mapper_put().
@@ -32,6 +36,8 @@
 struct mapper_buf;
 
 struct mapper_buf *mapper_get(unsigned int index);
+struct mapper_buf *mapper_get_by_name(const char *name);
+struct mapper_buf *mapper_create(size_t size, int node);
 void mapper_put(struct mapper_buf *buf);
 size_t mapper_size(const struct mapper_buf *buf);
 void *mapper_vaddr(struct mapper_buf *buf);
