@@ -176,7 +176,7 @@ struct mapper_buf *mapper_buf_alloc(const char *who, size_t size, int node,
 	if (ret)
 		return ERR_PTR(ret);
 	if (flags & MAPPER_BUF_ACCOUNT) {
-		gfp |= __GFP_ACCOUNT;
+		gfp |= MAPPER_GFP_ACCOUNT_PAGES;
 		kgfp |= __GFP_ACCOUNT;
 	}
 	if (node != NUMA_NO_NODE && !(flags & MAPPER_BUF_FALLBACK))

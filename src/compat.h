@@ -50,6 +50,18 @@ static inline void mapper_set_index(struct page *page, pgoff_t index)
 #endif
 
 /*
+ * Pages charged to a memory cgroup (__GFP_ACCOUNT) may be mapped into user
+ * space only since 5.11: before, their mark was a page type, which lives in
+ * the word that counts a page's mappings. Older kernels charge a buffer's
+ * page array and bookkeeping, not its pages.
+ */
+#ifdef MAPPER_HAVE_MEMCG_DATA_KMEM
+#define MAPPER_GFP_ACCOUNT_PAGES	__GFP_ACCOUNT
+#else
+#define MAPPER_GFP_ACCOUNT_PAGES	0
+#endif
+
+/*
  * x86: set_pages_array_wc()/_uc()/_wb() for the cache modes (buffer.c), but
  * not with highmem, whose pages they skip and kmap_local_page() maps
  * write-back.

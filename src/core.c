@@ -231,7 +231,7 @@ static int mapper_check_params(void)
 static void mapper_destroy_all(unsigned int n)
 {
 	while (n--) {
-		mapper_dev_remove(mapper_devs[n], false);
+		WARN_ON(mapper_dev_remove(mapper_devs[n], false));
 		put_device(&mapper_devs[n]->dev);
 	}
 	kfree(mapper_devs);

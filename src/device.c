@@ -98,7 +98,7 @@ static void mapper_dev_release(struct device *dev)
  */
 struct mapper_dev *mapper_dev_create(const struct mapper_spec *spec)
 {
-	const char *who = spec->name ? spec->name : "mapper";
+	char who[MAPPER_NAME_MAX + 1];
 	struct mapper_buf *buf;
 	struct mapper_dev *md;
 	int index = spec->index, ret;
@@ -120,6 +120,10 @@ struct mapper_dev *mapper_dev_create(const struct mapper_spec *spec)
 			index = named;
 	}
 
+	if (spec->name)
+		strscpy(who, spec->name, sizeof(who));
+	else
+		snprintf(who, sizeof(who), "mapper%d", index);
 	buf = mapper_buf_alloc(who, PAGE_ALIGN(spec->size), spec->node, spec->flags);
 	if (IS_ERR(buf))
 		return ERR_CAST(buf);
