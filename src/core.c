@@ -15,8 +15,9 @@
  * Every MAP_SHARED mapping, read() and write() see the same bytes at once;
  * MAP_PRIVATE mappings are copy-on-write. See mapper(4).
  *
- * This file holds the module's parameters and the device core: the class,
- * the character device region and one struct mapper_dev per buffer.
+ * This file holds the module's parameters, the class and the character
+ * device (one cdev for every minor); device.c makes the devices, configfs.c
+ * the buffers made at run time.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
