@@ -28,6 +28,10 @@ static unsigned int index;
 module_param(index, uint, 0444);
 MODULE_PARM_DESC(index, "buffer to write: /dev/mapper<index> (default 0)");
 
+static char *name;
+module_param(name, charp, 0444);
+MODULE_PARM_DESC(name, "buffer to write by its name, instead of index");
+
 static unsigned int period_ms = 100;
 module_param(period_ms, uint, 0444);
 MODULE_PARM_DESC(period_ms, "milliseconds between records (1-60000, default 100)");
@@ -83,14 +87,22 @@ static int __init mapper_sample_init(void)
 		pr_err("period_ms=%u: must be 1 to 60000\n", period_ms);
 		return -EINVAL;
 	}
-	buf = mapper_get(index);
-	if (IS_ERR(buf)) {
-		pr_err("no /dev/mapper%u: load mapper with devices=%u or more\n",
-		       index, index + 1);
-		return PTR_ERR(buf);
+	if (name) {
+		buf = mapper_get_by_name(name);
+		if (IS_ERR(buf)) {
+			pr_err("no buffer named %s (mapperctl list shows them)\n", name);
+			return PTR_ERR(buf);
+		}
+	} else {
+		buf = mapper_get(index);
+		if (IS_ERR(buf)) {
+			pr_err("no /dev/mapper%u: load mapper with devices=%u or more\n",
+			       index, index + 1);
+			return PTR_ERR(buf);
+		}
 	}
 	if (mapper_size(buf) < MAPPER_SAMPLE_CMD_OFF + MAPPER_SAMPLE_CMD_LEN) {
-		pr_err("/dev/mapper%u has %zu bytes; the sample needs %u\n", index,
+		pr_err("the buffer has %zu bytes; the sample needs %u\n",
 		       mapper_size(buf), MAPPER_SAMPLE_CMD_OFF + MAPPER_SAMPLE_CMD_LEN);
 		mapper_put(buf);
 		return -EINVAL;
@@ -110,7 +122,10 @@ static int __init mapper_sample_init(void)
 
 	INIT_DELAYED_WORK(&work, mapper_sample_write);
 	schedule_delayed_work(&work, 0);
-	pr_info("writing a record to /dev/mapper%u every %u ms\n", index, period_ms);
+	if (name)
+		pr_info("writing a record to buffer %s every %u ms\n", name, period_ms);
+	else
+		pr_info("writing a record to /dev/mapper%u every %u ms\n", index, period_ms);
 	return 0;
 }
 
