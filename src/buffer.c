@@ -224,13 +224,10 @@ struct mapper_buf *mapper_buf_alloc(const char *who, size_t size, int node,
 		}
 		page = mapper_alloc_chunk(gfp, node, &order);
 		if (!page) {
-			if (node == NUMA_NO_NODE)
-				pr_err("%s: out of memory after %lu of %lu MiB\n", who,
-				       i >> (20 - PAGE_SHIFT), buf->nr_pages >> (20 - PAGE_SHIFT));
-			else
-				pr_err("%s: node %d out of memory after %lu of %lu MiB\n", who,
-				       node, i >> (20 - PAGE_SHIFT),
-				       buf->nr_pages >> (20 - PAGE_SHIFT));
+			pr_err("%s: out of memory%s%s after %lu of %lu MiB\n", who,
+			       node == NUMA_NO_NODE ? "" : " on the node",
+			       flags & MAPPER_BUF_ACCOUNT ? " (or over the memory cgroup's memory.max)" : "",
+			       i >> (20 - PAGE_SHIFT), buf->nr_pages >> (20 - PAGE_SHIFT));
 			goto fail;
 		}
 		if (!mapper_chunk_is_folio(order))
