@@ -226,7 +226,8 @@ struct mapper_buf *mapper_buf_alloc(const char *who, size_t size, int node,
 		if (!page) {
 			pr_err("%s: out of memory%s%s after %lu of %lu MiB\n", who,
 			       node == NUMA_NO_NODE ? "" : " on the node",
-			       flags & MAPPER_BUF_ACCOUNT ? " (or over the memory cgroup's memory.max)" : "",
+			       flags & MAPPER_BUF_ACCOUNT ?
+			       " (or over the memory cgroup's memory.max)" : "",
 			       i >> (20 - PAGE_SHIFT), buf->nr_pages >> (20 - PAGE_SHIFT));
 			goto fail;
 		}
