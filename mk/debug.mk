@@ -12,7 +12,7 @@
 #                         each (check-debug-MODE)
 #
 # Longer runs: make check-debug DEBUG_CYCLES=50 DEBUG_STRESS=1800 DEBUG_SEED=7
-# (DEBUG_CYCLES: rounds of 22 loads; DEBUG_STRESS: seconds, empty for none)
+# (DEBUG_CYCLES: rounds of 27 loads; DEBUG_STRESS: seconds, empty for none)
 # Some modes only: make check-debug DEBUG_MODES=faults DEBUG_STRESS=
 # A scratch copy of the module: make check-debug DEBUG_SRC=/path/to/src
 
@@ -70,6 +70,12 @@ $(OUT)/debug/vm/mapper_test: $(TOP)/tests/vm/mapper_test.c $(TOP)/tests/vm/vm_ut
 	$(TEST_CC) -static -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare -pthread \
 		-I$(OUT)/debug/harness -I$(TOP)/src/uapi -o $@ $<
 
+$(OUT)/debug/vm/ctl_test: $(TOP)/tests/vm/ctl_test.c $(TOP)/tests/vm/ctl_util.h $(TOP)/tests/vm/vm_util.h \
+		$(TOP)/src/uapi/mapper.h $(OUT)/debug/harness/kselftest_harness.h
+	@mkdir -p $(@D)
+	$(TEST_CC) -static -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare \
+		-Wno-format-truncation -I$(OUT)/debug/harness -I$(TOP)/src/uapi -o $@ $<
+
 $(OUT)/vm/mapper_fault: $(TOP)/tests/debug/mapper_fault.c $(TOP)/src/uapi/mapper.h
 	@mkdir -p $(@D)
 	$(TEST_CC) -static -O2 -g -Wall -Wextra -Werror -I$(TOP)/src/uapi -o $@ $<
@@ -79,12 +85,14 @@ VM_BINS += $(OUT)/vm/mapper_fault
 check-debug: $(DEBUG_STEPS)
 
 # One mode: the module built against the debug kernel, then its VM.
-# The suite's mapper_test comes with the raised timeout (after VM_BINS'
-# own, which it replaces in the guest's /bin).
-$(DEBUG_STEPS): check-debug-%: vm-deps debug-kernel vm-tests $(OUT)/debug/vm/mapper_test
+# The suite's mapper_test and ctl_test come with the raised timeout (after
+# VM_BINS' own, which they replace in the guest's /bin).
+$(DEBUG_STEPS): check-debug-%: vm-deps debug-kernel vm-tests $(OUT)/debug/vm/mapper_test \
+		$(OUT)/debug/vm/ctl_test
 	@$(TOP)/tests/lib/build-module $(DEBUG_ENV) $(OUT)/debug/$* --src $(DEBUG_SRC) --name debug-$*
 	@$(call vm-run,debug-$*,$(OUT)/debug/$*,$(OUT)/debug/$*/vm,$*,\
-		--file $(OUT)/debug/vm/mapper_test:/bin/mapper_test --mem $(DEBUG_MEM) \
+		--file $(OUT)/debug/vm/mapper_test:/bin/mapper_test \
+		--file $(OUT)/debug/vm/ctl_test:/bin/ctl_test --mem $(DEBUG_MEM) \
 		--timeout $(DEBUG_TIMEOUT) --append "$(DEBUG_KARGS) $(VM_ARGS)" $(DEBUG_PARAMS_$*),$(DEBUG_ENV))
 
 CHECK_TARGETS += $(DEBUG_STEPS)

@@ -38,11 +38,19 @@ $(OUT)/vm/mapper_test: $(TOP)/tests/vm/mapper_test.c $(TOP)/tests/vm/vm_util.h $
 	$(TEST_CC) -static -O2 -g -Wall -Wextra -Werror $(KSELFTEST_CFLAGS) -pthread \
 		-I$(TOP)/src/uapi -o $@ $<
 
+# Buffers on demand (configfs, mapperctl, parameter lists, memcg), and their
+# NUMA placement (run by check-numa, mk/numa.mk): the same harness.
+$(OUT)/vm/ctl_test $(OUT)/vm/numa_test: $(OUT)/vm/%: $(TOP)/tests/vm/%.c $(TOP)/tests/vm/ctl_util.h \
+		$(TOP)/tests/vm/vm_util.h $(TOP)/src/uapi/mapper.h
+	@mkdir -p $(@D)
+	$(TEST_CC) -static -O2 -g -Wall -Wextra -Werror -Wno-format-truncation $(KSELFTEST_CFLAGS) \
+		-I$(TOP)/src/uapi -o $@ $<
+
 $(OUT)/vm/mapper-demo: $(TOP)/tests/vm/demo.c
 	@mkdir -p $(@D)
 	$(TEST_CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
 
-VM_BINS += $(OUT)/vm/mapper_test $(OUT)/vm/mapper-demo
+VM_BINS += $(OUT)/vm/mapper_test $(OUT)/vm/mapper-demo $(OUT)/vm/ctl_test $(OUT)/vm/numa_test
 
 # $(call vm-run,NAME,MODULE-DIR,OUT-DIR,MODE,tests/lib/vm options[,KERNEL-ENV])
 VM_FILES = $(foreach b,$(VM_BINS),--file $(b)) \

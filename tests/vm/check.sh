@@ -1,9 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# The in-VM suite (make check-kernel, check-matrix): mapper_test and every
-# /tests/*.t with mapper loaded (devices=2), then a final unload. TAP; the
-# host (tests/lib/vm) checks the kernel log.
+# The in-VM suite (make check-kernel, check-matrix): mapper_test, ctl_test
+# (buffers made at run time: configfs, mapperctl, parameter lists, memcg) and
+# every /tests/*.t with mapper loaded (devices=2), then a final unload. TAP;
+# the host (tests/lib/vm) checks the kernel log. configfs is mounted by the
+# guest's /init (tests/lib/vm-init).
 rc=0
 if insmod /lib/modules/mapper.ko devices=2; then
 	echo "ok - insmod mapper.ko devices=2"
@@ -12,6 +14,7 @@ else
 	exit 1
 fi
 /bin/mapper_test || rc=1
+/bin/ctl_test || rc=1
 for t in /tests/*.t; do
 	[ -x "$t" ] || { echo "not ok - ${t#/tests/} is executable"; rc=1; continue; }
 	echo "# running ${t#/tests/}"
