@@ -160,9 +160,10 @@ TEST(buffers_larger_than_the_ram_limit_are_einval)
 		    "devices=2 size=200M");
 }
 
-TEST(devices_zero_or_too_many_is_einval)
+/* More than the 2^20 minors, or than 3/4 of RAM at the default 1 MiB each. */
+TEST(devices_beyond_the_minors_or_the_ram_is_einval)
 {
-	PARAMS_FAIL(EINVAL, "devices=", "devices=0", "devices=257", "devices=1000");
+	PARAMS_FAIL(EINVAL, "devices", "devices=1048577", "devices=4294967295", "devices=1000");
 }
 
 TEST(devices_unparsable_is_einval)
@@ -177,12 +178,23 @@ TEST(devices_overflowing_is_einval)
 		    "devices=0x100000001");
 }
 
+/* No cap at 256 minors since 0.3; devices=0 loads with no buffer at all. */
 TEST(devices_limits_load)
 {
+	int fd;
+
 	ASSERT_EQ(0, unload());
-	EXPECT_EQ(0, load("devices=256 size=4K"));
-	EXPECT_EQ(0, access("/dev/mapper255", F_OK));
-	EXPECT_NE(0, access("/dev/mapper256", F_OK));
+	EXPECT_EQ(0, load("devices=300 size=4K"));
+	EXPECT_EQ(0, access("/dev/mapper299", F_OK));
+	EXPECT_NE(0, access("/dev/mapper300", F_OK));
+	fd = open_dev(299, O_RDWR);
+	EXPECT_LE(0, fd);
+	EXPECT_EQ(3, pwrite(fd, "299", 3, 0));
+	close(fd);
+	EXPECT_EQ(0, unload());
+	EXPECT_EQ(0, load("devices=0"));
+	EXPECT_NE(0, access("/dev/mapper0", F_OK));
+	EXPECT_EQ(0, access("/sys/class/mapper", F_OK));
 	EXPECT_EQ(0, unload());
 	EXPECT_EQ(0, load("devices=1 size=1"));
 	EXPECT_NE(0, access("/dev/mapper1", F_OK));
@@ -936,7 +948,7 @@ TEST(ioctl_info_bad_pointers_are_efault)
 
 TEST(cache_parameter_unparsable_is_einval)
 {
-	PARAMS_FAIL(EINVAL, "cache", "cache=bogus", "cache=", "cache=WC", "cache=wc,uc",
+	PARAMS_FAIL(EINVAL, "cache", "cache=bogus", "cache=", "cache=WC", "cache=wc,,uc",
 		    "cache=writeback");
 }
 

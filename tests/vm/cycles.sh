@@ -2,13 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The cycles mode of make check-debug: insmod/rmmod of mapper, over and over,
-# with valid parameters of every shape (devices 1 to 256, sizes in bytes, hex,
-# K/M suffixes, unaligned) and invalid ones, which must be refused with EINVAL
+# with valid parameters of every shape (devices 1 to 300, sizes in bytes, hex,
+# K/M suffixes, unaligned, per-buffer lists) and invalid ones, which must be refused with EINVAL
 # and leave nothing registered. After every unload /sys/class/mapper and
 # /dev/mapper* must be gone; at the end free memory and slab must be back at
 # the baseline taken after the first round (the first loads warm caches up).
 # The parameter CYCLES (tests/lib/vm --param) sets the number of rounds (default 6:
-# 6 x 22 = 132 cycles).
+# 6 x 27 = 162 cycles).
 . /debug-lib.sh
 debug_setup
 
@@ -26,10 +26,15 @@ size=1m|1|1048576
 devices=8 size=12k|8|12288
 devices=16 size=256K|16|262144
 devices=256 size=4K|256|4096
+devices=300 size=4K|300|4096
+size=4K,8K|2|8192
+devices=3 size=4K,12K|3|12288
+name=a,b size=4K,16K|2|16384
 size=16M|1|16777216
 devices=2 size=1000|2|4096
-devices=0|EINVAL
-devices=257|EINVAL
+devices=1048577|EINVAL
+devices=1 size=4K,8K|EINVAL
+name=a,a|EINVAL
 size=0|EINVAL
 size=abc|EINVAL
 size=1K2|EINVAL
@@ -92,8 +97,8 @@ done
 echo "# load/unload cycles: $((rounds * per_round)) in $(($(cut -d. -f1 /proc/uptime) - start)) s"
 check "nothing of mapper is left registered" mapper_gone
 # 512 KiB: above the drift seen between snapshots of an idle VM (~200 KiB),
-# far below one leaked buffer per cycle (a round creates 297 buffers, 32 MiB)
-# and below one leaked page per buffer (297 pages, 1.2 MiB a round). Smaller
+# far below one leaked buffer per cycle (a round creates 604 buffers, 33 MiB)
+# and below one leaked page per buffer (604 pages, 2.4 MiB a round). Smaller
 # leaks, a structure per load say, are kmemleak's to find.
 mem_check "after $(((rounds - 1) * per_round)) more cycles" "$base" "$(mem_snapshot)" 512
 kmemleak_check "after the load/unload cycles"

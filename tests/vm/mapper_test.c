@@ -1481,7 +1481,7 @@ TEST(bad_parameters_fail_cleanly_with_one_log_line)
 	const char *bad[] = {
 		"size=0", "size=abc", "size=1K2", "size=-1", "size=",
 		"size=99999999999999999999", "size=17179869184G", "size=100G",
-		"devices=0", "devices=257", "devices=x", "devices=-1",
+		"devices=1048577", "devices=1 size=4K,8K", "devices=x", "devices=-1",
 		"devices=256 size=64M", "cache=bogus", "cache=",
 	};
 	int kmsg = kmsg_open();
