@@ -10,14 +10,15 @@
 #
 # Build dependencies: a C compiler and libjson-c-dev (--info/--list --json).
 
-DUMP_SRC     := $(TOP)/utils/mapper-dump.c $(TOP)/utils/dump-format.c
-DUMP_DEPS    := $(DUMP_SRC) $(TOP)/utils/dump-format.h $(TOP)/src/uapi/mapper.h \
+DUMP_SRC     := $(TOP)/utils/mapper-dump.c $(TOP)/utils/dump-format.c $(TOP)/utils/common.c
+DUMP_DEPS    := $(DUMP_SRC) $(TOP)/utils/dump-format.h $(TOP)/utils/common.h $(TOP)/src/uapi/mapper.h \
 		$(TOP)/src/version.h
-# -iquote: src/ has headers (features.h) that must not shadow the C library's.
-DUMP_INC     := -iquote $(TOP)/src -iquote $(TOP)/utils
-DUMP_LIBS    := -ljson-c -lm
-DUMP_WARN    := -Wall -Wextra
-DUMP_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# What the user tools share (mapperctl too, mk/ctl.mk). -iquote: src/ has
+# headers (features.h) that must not shadow the C library's.
+UTILS_INC    := -iquote $(TOP)/src -iquote $(TOP)/utils
+UTILS_LIBS   := -ljson-c -lm
+UTILS_WARN   := -Wall -Wextra
+UTILS_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 # gcc -m32 (gcc-multilib) on x86-64; json-c stubbed, see tests/dump/json-stub.c.
 DUMP32       := $(if $(filter x86_64,$(shell uname -m)),$(OUT)/test/mapper-dump32)
 
@@ -34,22 +35,22 @@ utils: $(OUT)/mapper-dump
 # Defaults first, so that CFLAGS from the environment (dpkg-buildflags) win.
 $(OUT)/mapper-dump: $(DUMP_DEPS)
 	@mkdir -p $(@D)
-	$(CC) -O2 $(DUMP_WARN) $(CFLAGS) $(DUMP_INC) $(CPPFLAGS) -o $@ $(DUMP_SRC) \
-		$(LDFLAGS) $(DUMP_LIBS)
+	$(CC) -O2 $(UTILS_WARN) $(CFLAGS) $(UTILS_INC) $(CPPFLAGS) -o $@ $(DUMP_SRC) \
+		$(LDFLAGS) $(UTILS_LIBS)
 
 # For the VM's busybox initramfs: no shared libraries there.
 $(OUT)/vm/mapper-dump: $(DUMP_DEPS)
 	@mkdir -p $(@D)
-	$(CC) -O2 $(DUMP_WARN) -static $(DUMP_INC) -o $@ $(DUMP_SRC) $(DUMP_LIBS)
+	$(CC) -O2 $(UTILS_WARN) -static $(UTILS_INC) -o $@ $(DUMP_SRC) $(UTILS_LIBS)
 
 $(OUT)/test/mapper-dump: $(DUMP_DEPS)
 	@mkdir -p $(@D)
-	$(CC) -O1 -g $(DUMP_WARN) -Werror $(DUMP_SAN) $(DUMP_INC) -o $@ $(DUMP_SRC) $(DUMP_LIBS)
+	$(CC) -O1 -g $(UTILS_WARN) -Werror $(UTILS_SAN) $(UTILS_INC) -o $@ $(DUMP_SRC) $(UTILS_LIBS)
 
 # -O2: it dumps 4 GiB, 3-4 times faster than at -O1 under ASan.
 $(OUT)/test/mapper-dump32: $(DUMP_DEPS) $(TOP)/tests/dump/json-stub.c
 	@mkdir -p $(@D)
-	$(CC) -m32 -O2 -g $(DUMP_WARN) -Werror $(DUMP_SAN) $(DUMP_INC) -o $@ $(DUMP_SRC) \
+	$(CC) -m32 -O2 -g $(UTILS_WARN) -Werror $(UTILS_SAN) $(UTILS_INC) -o $@ $(DUMP_SRC) \
 		$(TOP)/tests/dump/json-stub.c -lm
 
 # Installs what the tests compare against or need, when it is missing.

@@ -33,8 +33,10 @@ static const char usage_text[] =
 "  -n, --length N       dump N bytes; a range past the end is an error\n"
 "\n"
 "Devices:\n"
-"      --info           size, live mappings and other attributes of DEVICE\n"
-"      --list           every mapper device with its size and mappings\n"
+"      --info           name, size, node, live mappings, open files, holders\n"
+"                       and other attributes of DEVICE\n"
+"      --list           every mapper device with its name, size, node,\n"
+"                       mappings, open files and holders\n"
 "      --json           --info or --list as JSON\n"
 "      --watch[=SECS]   dump, then every SECS (1) seconds print the lines\n"
 "                       that changed, changed bytes highlighted\n"
@@ -75,6 +77,7 @@ static const char usage_text[] =
 #include "uapi/mapper.h"
 #include "version.h"
 #include "dump-format.h"
+#include "common.h"
 
 #define DEFAULT_DEVICE	"/dev/mapper0"
 #define WATCH_MAX	(1ull << 30)	/* --watch keeps two copies of the range */
@@ -161,11 +164,6 @@ static void die(int code, const char *fmt, ...)
 	exit(code);
 }
 
-static bool module_loaded(void)
-{
-	return access("/sys/module/mapper", F_OK) == 0;
-}
-
 static bool is_mapper_path(const char *path)
 {
 	return !strncmp(path, "/dev/mapper", 11) && path[11] >= '0' && path[11] <= '9';
@@ -176,7 +174,7 @@ __attribute__((noreturn))
 static void die_open(const char *path, int err, bool chardev)
 {
 	if (err == ENOENT && is_mapper_path(path)) {
-		if (!module_loaded())
+		if (!sys_module_loaded())
 			die(1, "%s: no such device: the mapper module is not loaded; "
 			    "load it with 'sudo modprobe mapper'", path);
 		die(1, "%s: no such device, though the mapper module is loaded; "
@@ -195,47 +193,22 @@ static void die_open(const char *path, int err, bool chardev)
 
 /* --- numbers ------------------------------------------------------------ */
 
-/*
- * Decimal or 0x hex, then nothing or one of K M G KiB MiB GiB (powers of
- * 1024).  Anything else is refused: "1K" is never read as 1.
- */
+/* A size option (common.h: size_parse()), or a usage error that says why. */
 static uint64_t parse_size(const char *opt, const char *s)
 {
-	static const struct { const char *suffix; unsigned int shift; } units[] = {
-		{ "", 0 }, { "K", 10 }, { "KiB", 10 }, { "M", 20 }, { "MiB", 20 },
-		{ "G", 30 }, { "GiB", 30 },
-	};
-	const char *p = s;
-	unsigned long long v;
-	char *end;
-	int base = 10;
+	uint64_t v = 0;
 
-	while (*p == ' ' || *p == '\t')
-		p++;
-	if (*p == '-')
+	switch (size_parse(s, &v)) {
+	case SIZE_OK:
+		return v;
+	case SIZE_NEGATIVE:
 		die(2, "%s '%s': a negative size; %s counts bytes from the start", opt, s, opt);
-	if (*p == '0' && (p[1] == 'x' || p[1] == 'X')) {
-		base = 16;
-		p += 2;
+	case SIZE_BIG:
+		die(2, "%s '%s': too large", opt, s);
+	case SIZE_BAD:
+		break;
 	}
-	if (!(base == 16 ? isxdigit((unsigned char)*p) : isdigit((unsigned char)*p)))
-		goto bad;
-	errno = 0;
-	v = strtoull(p, &end, base);
-	if (errno == ERANGE)
-		goto big;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(end, units[i].suffix))
-			continue;
-		if (units[i].shift && v > (ULLONG_MAX >> units[i].shift))
-			goto big;
-		return (uint64_t)v << units[i].shift;
-	}
-bad:
-	die(2, "%s '%s': not a size; give a decimal or 0x hex number with an optional "
-	    "K, M, G, KiB, MiB or GiB suffix, e.g. 4096, 0x1000 or 4K", opt, s);
-big:
-	die(2, "%s '%s': too large", opt, s);
+	die(2, "%s '%s': not a size; " SIZE_SYNTAX, opt, s);
 }
 
 static long parse_count(const char *opt, const char *s, long min, long max)
@@ -513,26 +486,67 @@ static void dump_stream(struct src *s, const struct opts *opt, struct fmt *f,
 
 /* --- device views ------------------------------------------------------- */
 
-static const char *human(uint64_t n, char *buf, size_t len)
-{
-	static const char *const unit[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
-	int u = 0;
-	double v = (double)n;
+/*
+ * What sysfs says of mapperN besides its size and mappings: attributes that
+ * modules before 0.3 do not have (shown as unknown, left out of JSON).
+ */
+struct extra {
+	bool has_name, has_node, has_opens, has_holders;
+	char name[64];
+	int64_t node;
+	uint64_t opens, holders;
+};
 
-	while (v >= 1024 && u < 4) {
-		v /= 1024;
-		u++;
-	}
-	if (!u || v == floor(v))
-		snprintf(buf, len, "%.0f %s", v, unit[u]);
-	else
-		snprintf(buf, len, "%.1f %s", v, unit[u]);
+static void read_extra(unsigned int n, struct extra *x)
+{
+	x->has_name = sys_attr_str(n, "name", x->name, sizeof(x->name));
+	x->has_node = sys_attr_i64(n, "node", &x->node);
+	x->has_opens = sys_attr_u64(n, "opens", &x->opens);
+	x->has_holders = sys_attr_u64(n, "holders", &x->holders);
+}
+
+static void json_extra(struct json_object *o, const struct extra *x)
+{
+	if (x->has_name)
+		json_object_object_add(o, "name", json_object_new_string(x->name));
+	if (x->has_node)
+		json_object_object_add(o, "node", json_object_new_int64(x->node));
+	if (x->has_opens)
+		json_object_object_add(o, "opens", json_object_new_uint64(x->opens));
+	if (x->has_holders)
+		json_object_object_add(o, "holders", json_object_new_uint64(x->holders));
+}
+
+static void json_print(struct json_object *o)
+{
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_SPACED |
+					    JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
+/* A number of the table, or "?" when this module does not say it. */
+static const char *num(bool known, uint64_t v, char *buf, size_t len)
+{
+	if (!known)
+		return "?";
+	snprintf(buf, len, "%llu", (unsigned long long)v);
+	return buf;
+}
+
+static const char *node_str(const struct extra *x, char *buf, size_t len)
+{
+	if (!x->has_node)
+		return "?";
+	if (x->node < 0)
+		return "-";
+	snprintf(buf, len, "%lld", (long long)x->node);
 	return buf;
 }
 
 static int do_info(const char *path, bool json)
 {
 	struct mapper_info info = { .argsz = sizeof(info) };
+	struct extra x;
 	struct stat st;
 	bool has_events, has_flags;
 	char h[32];
@@ -555,6 +569,8 @@ static int do_info(const char *path, bool json)
 	/* argsz now says how much of the structure this module filled in. */
 	has_events = info.argsz >= offsetof(struct mapper_info, events) + sizeof(info.events);
 	has_flags = info.argsz >= offsetof(struct mapper_info, flags) + sizeof(info.flags);
+	/* Counted now, so without this open. */
+	read_extra(info.index, &x);
 
 	if (json) {
 		struct json_object *o = json_object_new_object();
@@ -569,16 +585,21 @@ static int do_info(const char *path, bool json)
 		json_object_object_add(o, "flags", has_flags ?
 				       json_object_new_uint64(info.flags) : NULL);
 		json_object_object_add(o, "info_version", json_object_new_int64(info.version));
-		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_SPACED |
-						    JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(o);
+		json_extra(o, &x);
+		json_print(o);
 	} else {
 		printf("device:     %s\n", path);
 		printf("index:      %u\n", info.index);
+		printf("name:       %s\n", x.has_name ? x.name : "unknown");
 		printf("size:       %llu (%s)\n", (unsigned long long)info.buf_size,
-		       human(info.buf_size, h, sizeof(h)));
+		       size_human(info.buf_size, h, sizeof(h)));
+		printf("node:       %s\n", !x.has_node ? "unknown" : x.node < 0 ? "any" :
+		       node_str(&x, h, sizeof(h)));
 		printf("page size:  %u\n", info.page_size);
 		printf("mappings:   %llu\n", (unsigned long long)info.maps);
+		printf("opens:      %s\n", x.has_opens ? num(true, x.opens, h, sizeof(h)) : "unknown");
+		printf("holders:    %s\n", x.has_holders ? num(true, x.holders, h, sizeof(h)) :
+		       "unknown");
 		if (has_events)
 			printf("events:     %llu\n", (unsigned long long)info.events);
 		if (has_flags)
@@ -588,126 +609,95 @@ static int do_info(const char *path, bool json)
 	return 0;
 }
 
-/* "123\n" from /sys/class/mapper/mapperN/<attr>. */
-static bool sysfs_u64(unsigned int n, const char *attr, uint64_t *v)
-{
-	char path[96], line[32], *end;
-	FILE *f;
-	bool ok;
-
-	snprintf(path, sizeof(path), "/sys/class/mapper/mapper%u/%s", n, attr);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	ok = fgets(line, sizeof(line), f) && isdigit((unsigned char)line[0]);
-	if (ok) {
-		*v = strtoull(line, &end, 10);
-		ok = *end == '\n' || !*end;
-	}
-	fclose(f);
-	return ok;
-}
-
-static int cmp_uint(const void *a, const void *b)
-{
-	unsigned int x = *(const unsigned int *)a, y = *(const unsigned int *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Indexes N of mapperN found in @dir, sorted; returns how many. */
-static size_t scan_indexes(const char *dir, unsigned int **out)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	size_t n = 0, cap = 0;
-	unsigned int *v = NULL;
-
-	if (!d)
-		return 0;
-	while ((e = readdir(d))) {
-		char *end;
-		unsigned long i;
-
-		if (strncmp(e->d_name, "mapper", 6) || !isdigit((unsigned char)e->d_name[6]))
-			continue;
-		i = strtoul(e->d_name + 6, &end, 10);
-		if (*end || i > UINT_MAX)
-			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 16;
-			v = realloc(v, cap * sizeof(*v));
-			if (!v)
-				die(1, "out of memory");
-		}
-		v[n++] = (unsigned int)i;
-	}
-	closedir(d);
-	if (n)
-		qsort(v, n, sizeof(*v), cmp_uint);
-	*out = v;
-	return n;
-}
+/* One line of --list. */
+struct entry {
+	char path[32];
+	bool known;
+	uint64_t size, maps;
+	struct extra x;
+};
 
 static int do_list(bool json)
 {
 	unsigned int *idx = NULL;
-	size_t n = scan_indexes("/sys/class/mapper", &idx);
-	struct json_object *arr = json ? json_object_new_array() : NULL;
-	int denied = 0;
+	size_t n = sys_indexes(MAPPER_CLASS, &idx);
+	struct entry *v;
+	int denied = 0, wname = 4;
 
+	if (n == (size_t)-1)
+		die(1, "out of memory");
 	if (!n)
-		n = scan_indexes("/dev", &idx);
+		n = sys_indexes("/dev", &idx);
+	if (n == (size_t)-1)
+		die(1, "out of memory");
 	if (!n) {
-		if (!module_loaded())
+		if (!sys_module_loaded())
 			die(1, "no mapper devices: the mapper module is not loaded; "
 			    "load it with 'sudo modprobe mapper'");
 		die(1, "no mapper devices, though the mapper module is loaded; "
 		    "check that udev created /dev/mapperN (ls /sys/class/mapper)");
 	}
-	if (!json)
-		printf("%-16s %12s %6s\n", "DEVICE", "SIZE", "MAPS");
+	v = calloc(n, sizeof(*v));
+	if (!v)
+		die(1, "out of memory");
 	for (size_t i = 0; i < n; i++) {
-		char path[32];
-		uint64_t size = 0, maps = 0;
-		bool known = sysfs_u64(idx[i], "size", &size) &&
-			     sysfs_u64(idx[i], "maps", &maps);
+		struct entry *e = &v[i];
 
-		snprintf(path, sizeof(path), "/dev/mapper%u", idx[i]);
-		if (!known) {
+		snprintf(e->path, sizeof(e->path), "/dev/mapper%u", idx[i]);
+		e->known = sys_attr_u64(idx[i], "size", &e->size) &&
+			   sys_attr_u64(idx[i], "maps", &e->maps);
+		read_extra(idx[i], &e->x);
+		if (!e->known) {
 			struct mapper_info info = { .argsz = sizeof(info) };
-			int fd = open(path, O_RDONLY | O_CLOEXEC);
+			char p[PATH_MAX];
+			int fd = open(sys_path(p, "%s", e->path), O_RDONLY | O_CLOEXEC);
 
 			if (fd < 0 && (errno == EACCES || errno == EPERM))
 				denied++;
 			if (fd >= 0 && !ioctl(fd, MAPPER_IOC_INFO, &info)) {
-				known = true;
-				size = info.buf_size;
-				maps = info.maps;
+				e->known = true;
+				e->size = info.buf_size;
+				e->maps = info.maps;
 			}
 			if (fd >= 0)
 				close(fd);
 		}
-		if (json) {
-			struct json_object *o = json_object_new_object();
-
-			json_object_object_add(o, "device", json_object_new_string(path));
-			json_object_object_add(o, "index", json_object_new_int64(idx[i]));
-			json_object_object_add(o, "size", known ? json_object_new_uint64(size) : NULL);
-			json_object_object_add(o, "maps", known ? json_object_new_uint64(maps) : NULL);
-			json_object_array_add(arr, o);
-		} else if (known) {
-			printf("%-16s %12llu %6llu\n", path, (unsigned long long)size,
-			       (unsigned long long)maps);
-		} else {
-			printf("%-16s %12s %6s\n", path, "?", "?");
-		}
+		if (e->x.has_name && (int)strlen(e->x.name) > wname)
+			wname = (int)strlen(e->x.name);
 	}
 	if (json) {
-		puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_SPACED |
-						    JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(arr);
+		struct json_object *arr = json_object_new_array();
+
+		for (size_t i = 0; i < n; i++) {
+			struct json_object *o = json_object_new_object();
+			struct entry *e = &v[i];
+
+			/* The keys of 0.2 first, in their order. */
+			json_object_object_add(o, "device", json_object_new_string(e->path));
+			json_object_object_add(o, "index", json_object_new_int64(idx[i]));
+			json_object_object_add(o, "size", e->known ? json_object_new_uint64(e->size) : NULL);
+			json_object_object_add(o, "maps", e->known ? json_object_new_uint64(e->maps) : NULL);
+			json_extra(o, &e->x);
+			json_object_array_add(arr, o);
+		}
+		json_print(arr);
+	} else {
+		printf("%-16s %-*s %12s %4s %6s %6s %7s\n", "DEVICE", wname, "NAME", "SIZE",
+		       "NODE", "MAPS", "OPENS", "HOLDERS");
+		for (size_t i = 0; i < n; i++) {
+			struct entry *e = &v[i];
+			char b[5][24];
+
+			printf("%-16s %-*s %12s %4s %6s %6s %7s\n", e->path, wname,
+			       e->x.has_name ? e->x.name : "?",
+			       num(e->known, e->size, b[0], sizeof(b[0])),
+			       node_str(&e->x, b[1], sizeof(b[1])),
+			       num(e->known, e->maps, b[2], sizeof(b[2])),
+			       num(e->x.has_opens, e->x.opens, b[3], sizeof(b[3])),
+			       num(e->x.has_holders, e->x.holders, b[4], sizeof(b[4])));
+		}
 	}
+	free(v);
 	free(idx);
 	if (denied)
 		die(1, "permission denied on %d device(s): mapper devices belong to the "

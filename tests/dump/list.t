@@ -1,0 +1,61 @@
+#!/usr/bin/perl
+# SPDX-License-Identifier: GPL-2.0
+#
+# mapper-dump --list against a fake /sys/class/mapper (MAPPER_SYSROOT):
+# names, nodes, opens and holders of a 0.3 module, and what a module before
+# 0.3 does not say: "?" in the table, left out of the JSON.
+use strict;
+use warnings;
+use File::Path qw(make_path);
+use FindBin;
+use lib $FindBin::Bin;
+use DumpTest;
+use JSON::PP;
+use Test::More;
+
+my $root = "$TMP/root";
+sub buffer {
+	my ($i, %a) = @_;
+	make_path("$root/sys/class/mapper/mapper$i");
+	while (my ($k, $v) = each %a) {
+		spit("$root/sys/class/mapper/mapper$i/$k", "$v\n");
+	}
+}
+make_path("$root/sys/module/mapper", "$root/dev");
+buffer(0, size => 4194304, maps => 1, name => 'ring', node => -1, opens => 2, holders => 3);
+buffer(1, size => 1073741824, maps => 0, name => 'a-rather-long-name_of_31_chars', node => 1, opens => 0, holders => 0);
+buffer(10, size => 65536, maps => 0);	# a module before 0.3
+make_path("$root/sys/class/mapper/mapper01");	# not a device name
+my $env = {env => {MAPPER_SYSROOT => $root}};
+
+my ($o, $e, $c) = run($DUMP, '--list', $env);
+ok($c == 0 && $e eq '', '--list: exit 0') or diag($e);
+is($o, <<'T', '--list: name, node, opens and holders; ? where the module does not say');
+DEVICE           NAME                                   SIZE NODE   MAPS  OPENS HOLDERS
+/dev/mapper0     ring                                4194304    -      1      2       3
+/dev/mapper1     a-rather-long-name_of_31_chars   1073741824    1      0      0       0
+/dev/mapper10    ?                                     65536    ?      0      ?       ?
+T
+($o, $e, $c) = run($DUMP, '--list', '--json', $env);
+ok($c == 0 && $e eq '', '--list --json: exit 0') or diag($e);
+like($o, qr/^\[ \{ "device": "\/dev\/mapper0", "index": 0, "size": 4194304, "maps": 1, /, '--list --json: the keys of 0.2 first, in order');
+is_deeply(decode_json($o), [
+	{ device => '/dev/mapper0', index => 0, size => 4194304, maps => 1, name => 'ring', node => -1, opens => 2, holders => 3 },
+	{ device => '/dev/mapper1', index => 1, size => 1073741824, maps => 0, name => 'a-rather-long-name_of_31_chars',
+	  node => 1, opens => 0, holders => 0 },
+	{ device => '/dev/mapper10', index => 10, size => 65536, maps => 0 },
+], '--list --json: the new keys, left out where the module has none');
+
+# Without sysfs sizes, the device is asked (here a file: unknown).
+spit("$root/dev/mapper5", "x");
+rename "$root/sys/class/mapper", "$root/sys/class/gone" or die;
+($o, $e, $c) = run($DUMP, '--list', $env);
+ok($c == 0 && $o =~ m{^/dev/mapper5 +\? +\? +\? +\? +\? +\?\n\z}m, '--list: from /dev when sysfs has nothing') or diag($o . $e);
+unlink "$root/dev/mapper5";
+($o, $e, $c) = run($DUMP, '--list', $env);
+ok($c == 1 && $e =~ /no mapper devices, though the mapper module is loaded/, '--list: none, module loaded') or diag($e);
+rmdir "$root/sys/module/mapper";
+($o, $e, $c) = run($DUMP, '--list', $env);
+ok($c == 1 && $e =~ /no mapper devices: the mapper module is not loaded/, '--list: none, no module (MAPPER_SYSROOT)') or diag($e);
+
+done_testing();
