@@ -23,7 +23,7 @@ FRESH ?= demo $(filter-out check-fresh,$(sort $(patsubst check-matrix-%,check-ma
 FRESH_MATRIX ?= 5.10
 
 .PHONY: check-fresh fresh-deps fresh-demo fresh-check-kernel fresh-check-stress \
-	fresh-check-dump fresh-check-static fresh-check-matrix fresh-check-debug \
+	fresh-check-dump fresh-check-ctl fresh-check-static fresh-check-matrix fresh-check-debug \
 	fresh-check-real fresh-check-packages
 
 fresh-deps:
@@ -46,6 +46,8 @@ fresh-check-stress: vm-deps vm-tests $(KENV)
 
 # Whole targets: their dependency steps are inside them, and they are short.
 fresh-check-dump: check-dump
+
+fresh-check-ctl: check-ctl
 
 fresh-check-static: check-static
 

@@ -1,0 +1,1264 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mapperctl: create, remove and list mapper buffers, and apply
+ * /etc/mapper.conf, as losetup and zramctl do for theirs.
+ *
+ * A buffer made at run time is a directory of the module's configfs
+ * subsystem, /sys/kernel/config/mapper/NAME: mkdir, write its attributes,
+ * write 1 to "enable".  Any failure on the way removes the directory again,
+ * so that nothing is left half-created.  What exists is read from
+ * /sys/class/mapper/mapperN/ (which also has the buffers made at module load).
+ */
+static const char usage_text[] =
+"Usage: mapperctl COMMAND [OPTIONS]\n"
+"Create, remove and list mapper buffers (/dev/mapperN).\n"
+"\n"
+"Commands:\n"
+"  create --size SIZE [--node N] [--node-fallback] [--cache MODE] [--name NAME]\n"
+"                      make a buffer and print its device, /dev/mapperN\n"
+"      --size SIZE     its size in bytes; K, M and G suffixes (powers of 1024)\n"
+"      --node N        take its pages from NUMA node N only (default: any)\n"
+"      --node-fallback prefer node N, take pages from other nodes when it has\n"
+"                      none left\n"
+"      --cache MODE    cached (default), wc (write-combining) or uc (uncached)\n"
+"      --name NAME     1 to 31 of a-z 0-9 _ - (default: mapperN, the lowest\n"
+"                      free N); /dev/mapper-by-name/NAME links to the device\n"
+"  remove [--lazy] NAME|DEVICE\n"
+"                      remove a buffer made by create or apply; DEVICE is\n"
+"                      /dev/mapperN or /dev/mapper-by-name/NAME\n"
+"  -l, --lazy          detach it now, free its memory when the last user\n"
+"                      closes or unmaps it (as umount -l)\n"
+"  list [--json] [--bytes]\n"
+"                      every buffer: NAME DEVICE SIZE NODE CACHE MAPS HOLDERS\n"
+"  -J, --json          as a JSON array of objects\n"
+"  -b, --bytes         sizes in bytes\n"
+"  apply [FILE]        create the buffers of FILE (- for standard input;\n"
+"                      default /etc/mapper.conf and /etc/mapper.d/*.conf)\n"
+"                      that do not exist yet; see mapper.conf(5)\n"
+"\n"
+"  -h, --help          show this help and exit\n"
+"  -V, --version       show the version and exit\n"
+"\n"
+"create, remove and apply need root.\n"
+"Exit status: 0 success, 1 runtime error, 2 usage error.\n";
+
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "version.h"
+#include "common.h"
+
+#define CONFIGFS	"/sys/kernel/config"
+#define CFG		CONFIGFS "/mapper"
+#define CONFIGFS_MAGIC	0x62656570
+#define NAME_MAX_LEN	31
+#define DIR_LEN		(sizeof(CFG "/") + 64)	/* CFG/NAME, a name as sysfs may say it */
+#define CONF_FILE	"/etc/mapper.conf"
+#define CONF_DIR	"/etc/mapper.d"
+#define LINE_MAX_LEN	4096	/* a configuration line, its newline excluded */
+#define MAX_ERRORS	10	/* configuration errors shown, the rest counted */
+
+static const char *cmd = "";	/* the command, for messages */
+
+/* --- messages ------------------------------------------------------------- */
+
+static void vmsg(const char *where, const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	fprintf(stderr, "mapperctl: %s%s", cmd, *cmd ? ": " : "");
+	if (where)
+		fprintf(stderr, "%s: ", where);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+/* An error of @where (a "FILE:LINE" of the configuration, or NULL). */
+__attribute__((format(printf, 2, 3)))
+static void error_at(const char *where, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(where, fmt, ap);
+	va_end(ap);
+}
+
+/* Exit @code: 1 runtime error, 2 usage error (pointing to --help). */
+__attribute__((noreturn, format(printf, 2, 3)))
+static void die(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(NULL, fmt, ap);
+	va_end(ap);
+	if (code == 2)
+		fputs("Try 'mapperctl --help' for more information.\n", stderr);
+	exit(code);
+}
+
+/*
+ * @s quoted for a message: non-printable bytes as \xHH, at most 40 of its
+ * characters.  Four results live at a time.
+ */
+static const char *q(const char *s)
+{
+	static char ring[4][40 * 4 + 8];
+	static int next;
+	char *buf = ring[next++ % 4], *d = buf;
+	size_t n = 0;
+
+	*d++ = '\'';
+	for (; *s && n < 40; s++, n++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c >= 0x7f || c == '\'' || c == '\\')
+			d += sprintf(d, "\\x%02x", c);
+		else
+			*d++ = (char)c;
+	}
+	*d++ = '\'';
+	if (*s)
+		d += sprintf(d, "...");
+	*d = 0;
+	return buf;
+}
+
+__attribute__((noreturn))
+static void oom(void)
+{
+	die(1, "out of memory");
+}
+
+/* --- values ------------------------------------------------------------------ */
+
+/* Why @name cannot name a buffer, or NULL when it can. */
+static const char *name_problem(const char *name)
+{
+	const char *d;
+
+	if (!*name)
+		return "empty";
+	if (strlen(name) > NAME_MAX_LEN)
+		return "longer than 31 characters";
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
+			return "only a-z, 0-9, _ and - may be used";
+	/* mapper<digits> is /dev/mapper<digits>: one spelling for each. */
+	d = name + 6;
+	if (!strncmp(name, "mapper", 6) && *d == '0' && d[1] && strspn(d, "0123456789") == strlen(d))
+		return "names mapperN are the devices /dev/mapperN and have no leading zeros";
+	return NULL;
+}
+
+#define NAME_RULE "a name is 1 to 31 characters of a-z, 0-9, _ and -"
+
+/* Why @s is not a buffer size, or NULL with *v set. */
+static const char *size_problem(const char *s, uint64_t *v)
+{
+	switch (size_parse(s, v)) {
+	case SIZE_OK:
+		return *v ? NULL : "a buffer needs at least one byte";
+	case SIZE_NEGATIVE:
+		return "a size is not negative";
+	case SIZE_BIG:
+		return "too large: more than 16 EiB";
+	case SIZE_BAD:
+		break;
+	}
+	return "not a size; " SIZE_SYNTAX;
+}
+
+/* -1 (any) or a node number. */
+static const char *node_problem(const char *s, long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtol(s, &end, 10);
+	if (!(isdigit((unsigned char)*s) || (s[0] == '-' && s[1] == '1' && !s[2])) || *end ||
+	    errno || *v > INT_MAX)
+		return "give a NUMA node number (ls /sys/devices/system/node), or -1 for any";
+	return NULL;
+}
+
+static const char *cache_problem(const char *s)
+{
+	if (!strcmp(s, "cached") || !strcmp(s, "wc") || !strcmp(s, "uc"))
+		return NULL;
+	return "use cached, wc or uc";
+}
+
+/* --- attributes -------------------------------------------------------------- */
+
+/*
+ * @val written to the attribute @path (as the user sees it) in one write(),
+ * as sysfs and configfs want it.  0, or the errno.
+ */
+static int attr_write(const char *path, const char *val)
+{
+	char p[PATH_MAX];
+	size_t n = strlen(val);
+	ssize_t r;
+	int fd = open(sys_path(p, "%s", path), O_WRONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return errno;
+	do
+		r = write(fd, val, n);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		err = errno;
+	else if ((size_t)r != n)
+		err = EIO;
+	if (close(fd) && !err)
+		err = errno;
+	return err;
+}
+
+static int attr_read(const char *path, char *buf, size_t len)
+{
+	char p[PATH_MAX];
+
+	return sys_read_line(sys_path(p, "%s", path), buf, len);
+}
+
+static bool exists(const char *path)
+{
+	char p[PATH_MAX];
+
+	return access(sys_path(p, "%s", path), F_OK) == 0;
+}
+
+/* --- the buffers there are ------------------------------------------------------- */
+
+struct buf {
+	unsigned int index;
+	char name[64];		/* "mapperN" from a module without the attribute */
+	char cache[16];		/* "?" when unknown */
+	bool has_size, has_maps, has_holders;
+	uint64_t size, maps, holders;
+	int64_t node;		/* -1: any, or unknown */
+};
+
+static void buf_read(unsigned int n, struct buf *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->index = n;
+	if (!sys_attr_str(n, "name", b->name, sizeof(b->name)))
+		snprintf(b->name, sizeof(b->name), "mapper%u", n);
+	if (!sys_attr_str(n, "cache", b->cache, sizeof(b->cache)))
+		strcpy(b->cache, "?");
+	b->has_size = sys_attr_u64(n, "size", &b->size);
+	b->has_maps = sys_attr_u64(n, "maps", &b->maps);
+	b->has_holders = sys_attr_u64(n, "holders", &b->holders);
+	if (!sys_attr_i64(n, "node", &b->node))
+		b->node = -1;
+}
+
+/* Every buffer of /sys/class/mapper, by index. */
+static size_t bufs_read(struct buf **out)
+{
+	unsigned int *idx;
+	size_t n = sys_indexes(MAPPER_CLASS, &idx);
+	struct buf *v;
+
+	if (n == (size_t)-1)
+		oom();
+	v = calloc(n ? n : 1, sizeof(*v));
+	if (!v)
+		oom();
+	for (size_t i = 0; i < n; i++)
+		buf_read(idx[i], &v[i]);
+	free(idx);
+	*out = v;
+	return n;
+}
+
+/* The live buffer named @name into *b; false when there is none. */
+static bool buf_by_name(const char *name, struct buf *b)
+{
+	struct buf *v;
+	size_t n = bufs_read(&v);
+	bool found = false;
+
+	for (size_t i = 0; i < n && !found; i++) {
+		if (!strcmp(v[i].name, name)) {
+			*b = v[i];
+			found = true;
+		}
+	}
+	free(v);
+	return found;
+}
+
+/* --- preconditions ----------------------------------------------------------------- */
+
+static void need_module(void)
+{
+	if (!sys_module_loaded())
+		die(1, "mapper is not loaded (modprobe mapper)");
+}
+
+/*
+ * The module loaded and its configfs directory there: configfs is mounted
+ * on /sys/kernel/config first when it is not (as systemd does at boot).
+ * Under MAPPER_SYSROOT (the host tests) nothing is mounted.
+ */
+static void need_configfs(void)
+{
+	char p[PATH_MAX];
+	struct statfs sf;
+
+	need_module();
+	if (exists(CFG))
+		return;
+	sys_path(p, CONFIGFS);
+	if (access(p, F_OK))
+		die(1, "%s: %s: this kernel has no configfs (CONFIG_CONFIGFS_FS), which "
+		    "buffers made at run time need; use the module parameters instead "
+		    "(mapper(4))", CONFIGFS, strerror(errno));
+	if (statfs(p, &sf) || sf.f_type != CONFIGFS_MAGIC) {
+		if (*sys_root())
+			die(1, "%s: configfs is not mounted there (MAPPER_SYSROOT is set: "
+			    "not mounting it)", CONFIGFS);
+		if (mount("configfs", p, "configfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
+			die(1, "%s: mounting configfs there failed: %s%s", CONFIGFS,
+			    strerror(errno), errno == EPERM ? ": this needs root; run "
+			    "mapperctl as root (sudo)" : "; mount it with "
+			    "'mount -t configfs configfs " CONFIGFS "'");
+		if (exists(CFG))
+			return;
+	}
+	die(1, "%s: no such directory: the loaded mapper module makes no buffers at "
+	    "run time (older than 0.3?); 'modinfo -F version mapper' says which it is, "
+	    "update mapper-dkms and reload it", CFG);
+}
+
+/* EACCES, EPERM: root's. */
+static const char *root_hint(int err)
+{
+	if (err == EACCES || err == EPERM)
+		return ": only root (CAP_SYS_ADMIN) creates and removes buffers; run it as root, "
+		       "e.g. with sudo";
+	return "";
+}
+
+/* --- create --------------------------------------------------------------------------- */
+
+struct spec {
+	const char *where;	/* "FILE:LINE" of the configuration, or NULL */
+	const char *name;	/* NULL: the lowest free mapperN */
+	uint64_t size;
+	long node;		/* -1: any */
+	bool fallback;
+	const char *cache;	/* NULL: the default */
+};
+
+enum { DONE, FAILED, RETRY };
+
+/*
+ * Fatal signals wait while a buffer is half made, so that it is either
+ * finished or undone.
+ */
+static void block_signals(bool on)
+{
+	sigset_t s;
+
+	sigemptyset(&s);
+	sigaddset(&s, SIGINT);
+	sigaddset(&s, SIGTERM);
+	sigaddset(&s, SIGHUP);
+	sigaddset(&s, SIGQUIT);
+	sigprocmask(on ? SIG_BLOCK : SIG_UNBLOCK, &s, NULL);
+}
+
+/* The directory of a failed create removed again, or said what to do. */
+static void undo(const struct spec *s, const char *dir)
+{
+	char path[DIR_LEN + 16], p[PATH_MAX];
+	char state[8];
+
+	snprintf(path, sizeof(path), "%s/enable", dir);
+	if (!attr_read(path, state, sizeof(state)) && !strcmp(state, "1"))
+		(void)attr_write(path, "0");
+	if (rmdir(sys_path(p, "%s", dir)))
+		error_at(s->where, "%s: could not remove it again: %s; remove it with "
+			 "'rmdir %s'", dir, strerror(errno), dir);
+}
+
+/* Why the enable of @s failed with @err, as much as can be told. */
+static void explain_enable(const struct spec *s, const char *path, int err)
+{
+	char h1[32], h2[32];
+	uint64_t limit = 0, total = 0;
+	char p[PATH_MAX], line[32];
+	bool has_limit = !sys_read_line(sys_path(p, MAPPER_CLASS "/limit_bytes"), line, sizeof(line)) &&
+			 size_parse(line, &limit) == SIZE_OK;
+	bool has_total = !sys_read_line(sys_path(p, MAPPER_CLASS "/total_bytes"), line, sizeof(line)) &&
+			 size_parse(line, &total) == SIZE_OK;
+
+	switch (err) {
+	case ENOMEM:
+		error_at(s->where, "%s: %s: not enough free memory, or over the limit of %s "
+			 "(%s/limit_bytes, %s held now) or over the memory cgroup's; try a "
+			 "smaller %s", path, strerror(err),
+			 has_limit ? size_human(limit, h1, sizeof(h1)) : "?", MAPPER_CLASS,
+			 has_total ? size_human(total, h2, sizeof(h2)) : "?",
+			 s->where ? "size" : "--size");
+		return;
+	case EINVAL:
+		if (has_limit && s->size > limit) {
+			error_at(s->where, "%s: %s: %s is more than the limit of %s on all buffers "
+				 "together (%s/limit_bytes: 3/4 of RAM, or the module parameter "
+				 "max_total); try a smaller %s", path, strerror(err),
+				 size_human(s->size, h2, sizeof(h2)), size_human(limit, h1, sizeof(h1)),
+				 MAPPER_CLASS, s->where ? "size" : "--size");
+			return;
+		}
+		if (s->node >= 0 && !exists((snprintf(p, sizeof(p), "/sys/devices/system/node/node%ld",
+						       s->node), p))) {
+			error_at(s->where, "%s: %s: this machine has no NUMA node %ld (its nodes: "
+				 "/sys/devices/system/node/online); choose another node, or "
+				 "none", path, strerror(err), s->node);
+			return;
+		}
+		if (s->node >= 0 || (s->cache && strcmp(s->cache, "cached"))) {
+			error_at(s->where, "%s: %s: the module refused the buffer: %s%s%s; "
+				 "'dmesg | tail' says which", path, strerror(err),
+				 s->node >= 0 ? "a node without memory" : "",
+				 s->node >= 0 && s->cache && strcmp(s->cache, "cached") ? ", or " : "",
+				 s->cache && strcmp(s->cache, "cached") ?
+				 "a cache mode this machine does not support" : "");
+			return;
+		}
+		error_at(s->where, "%s: %s: the module refused the buffer; 'dmesg | tail' "
+			 "says why", path, strerror(err));
+		return;
+	case EBUSY:
+		if (s->name && !strncmp(s->name, "mapper", 6)) {
+			struct buf b;
+			unsigned int n = (unsigned int)strtoul(s->name + 6, NULL, 10);
+
+			if (exists((snprintf(p, sizeof(p), MAPPER_CLASS "/mapper%u", n), p))) {
+				buf_read(n, &b);
+				error_at(s->where, "%s: %s: /dev/mapper%u is buffer %s already, and "
+					 "a buffer named mapperN is always /dev/mapperN; choose "
+					 "another name", path, strerror(err), n, q(b.name));
+				return;
+			}
+		}
+		error_at(s->where, "%s: %s: the device number is in use; try again", path,
+			 strerror(err));
+		return;
+	}
+	error_at(s->where, "%s: %s%s", path, strerror(err), root_hint(err));
+}
+
+/* Why mkdir of the configfs directory @dir for @name failed with @err. */
+static void explain_mkdir(const struct spec *s, const char *dir, const char *name, int err)
+{
+	struct buf b;
+
+	if (err == EEXIST && buf_by_name(name, &b))
+		error_at(s->where, "%s: %s: buffer %s is /dev/mapper%u already; choose another "
+			 "name, or remove it first (mapperctl remove %s)", dir, strerror(err),
+			 q(name), b.index, name);
+	else if (err == EEXIST)
+		error_at(s->where, "%s: %s: a buffer %s is described there but not enabled "
+			 "(left over?); remove it with 'mapperctl remove %s'", dir,
+			 strerror(err), q(name), name);
+	else if (err == EINVAL)
+		error_at(s->where, "%s: %s: the module refuses the name %s; 'dmesg | tail' says "
+			 "why", dir, strerror(err), q(name));
+	else
+		error_at(s->where, "%s: %s%s", dir, strerror(err), root_hint(err));
+}
+
+/* An attribute of @s refused with @err. */
+static void explain_attr(const struct spec *s, const char *path, const char *val, int err)
+{
+	if (err == EINVAL && strstr(path, "/node"))
+		error_at(s->where, "%s: %s: the module refuses node %s; its nodes are in "
+			 "/sys/devices/system/node/online", path, strerror(err), val);
+	else if (err == EINVAL && strstr(path, "/cache"))
+		error_at(s->where, "%s: %s: cache mode %s is not supported here; use cached",
+			 path, strerror(err), val);
+	else if (err == EINVAL)
+		error_at(s->where, "%s: %s: the module refuses %s; 'dmesg | tail' says why",
+			 path, strerror(err), val);
+	else if (err == ENOENT)
+		error_at(s->where, "%s: %s: the loaded module does not have this attribute; "
+			 "update mapper-dkms and reload it", path, strerror(err));
+	else
+		error_at(s->where, "%s: %s%s", path, strerror(err), root_hint(err));
+}
+
+/*
+ * One try at making @s as @name: DONE with *index set, FAILED (said why and
+ * undone), or RETRY when @auto_name and @name turned out to be taken.
+ */
+static int create_as(const struct spec *s, const char *name, bool auto_name, long *index)
+{
+	char dir[DIR_LEN], path[DIR_LEN + 16], p[PATH_MAX], val[32], node[24];
+	struct { const char *attr; const char *val; } attrs[4];
+	size_t na = 0;
+	int err;
+
+	snprintf(dir, sizeof(dir), CFG "/%s", name);
+	snprintf(val, sizeof(val), "%llu", (unsigned long long)s->size);
+	attrs[na].attr = "size";
+	attrs[na++].val = val;
+	if (s->node >= 0) {
+		snprintf(node, sizeof(node), "%ld", s->node);
+		attrs[na].attr = "node";
+		attrs[na++].val = node;
+		if (s->fallback) {
+			attrs[na].attr = "node_fallback";
+			attrs[na++].val = "1";
+		}
+	}
+	if (s->cache) {
+		attrs[na].attr = "cache";
+		attrs[na++].val = s->cache;
+	}
+
+	block_signals(true);
+	if (mkdir(sys_path(p, "%s", dir), 0755)) {
+		err = errno;
+		block_signals(false);
+		if (err == EEXIST && auto_name)
+			return RETRY;
+		explain_mkdir(s, dir, name, err);
+		return FAILED;
+	}
+	for (size_t i = 0; i < na; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, attrs[i].attr);
+		err = attr_write(path, attrs[i].val);
+		if (err) {
+			explain_attr(s, path, attrs[i].val, err);
+			goto fail;
+		}
+	}
+	snprintf(path, sizeof(path), "%s/enable", dir);
+	err = attr_write(path, "1");
+	if (err == EBUSY && auto_name) {
+		undo(s, dir);
+		block_signals(false);
+		return RETRY;
+	}
+	if (err) {
+		explain_enable(s, path, err);
+		goto fail;
+	}
+	snprintf(path, sizeof(path), "%s/index", dir);
+	err = attr_read(path, val, sizeof(val));
+	*index = err ? -1 : strtol(val, NULL, 10);
+	if (*index < 0) {
+		error_at(s->where, "%s: %s: enabled, but the module names no device; "
+			 "removed it again", path, err ? strerror(err) : q(val));
+		goto fail;
+	}
+	block_signals(false);
+	return DONE;
+fail:
+	undo(s, dir);
+	block_signals(false);
+	return FAILED;
+}
+
+/* Makes @s: the device's index, or -1 when it failed (and said why). */
+static long create_one(const struct spec *s)
+{
+	char name[NAME_MAX_LEN + 1], p[PATH_MAX];
+	long index = -1;
+
+	if (s->name)
+		return create_as(s, s->name, false, &index) == DONE ? index : -1;
+	/* The lowest mapperN that neither the module nor configfs has. */
+	for (unsigned int n = 0; n < (1u << 20); n++) {
+		snprintf(name, sizeof(name), "mapper%u", n);
+		if (exists((snprintf(p, sizeof(p), MAPPER_CLASS "/%s", name), p)) ||
+		    exists((snprintf(p, sizeof(p), CFG "/%s", name), p)))
+			continue;
+		switch (create_as(s, name, true, &index)) {
+		case DONE:
+			return index;
+		case FAILED:
+			return -1;
+		}
+	}
+	error_at(s->where, "no free device number: every /dev/mapperN up to 2^20 exists");
+	return -1;
+}
+
+/* --- options ------------------------------------------------------------------------- */
+
+/*
+ * getopt_long over a command's arguments; its own messages start
+ * "mapperctl COMMAND: ".
+ */
+static int next_opt(int argc, char **argv, const char *shorts, const struct option *longs)
+{
+	int c = getopt_long(argc, argv, shorts, longs, NULL);
+
+	if (c == '?') {
+		/* getopt_long has named the option already. */
+		fputs("Try 'mapperctl --help' for more information.\n", stderr);
+		exit(2);
+	}
+	return c;
+}
+
+static int cmd_create(int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{ "size",          required_argument, NULL, 's' },
+		{ "node",          required_argument, NULL, 'n' },
+		{ "node-fallback", no_argument,       NULL, 'f' },
+		{ "cache",         required_argument, NULL, 'c' },
+		{ "name",          required_argument, NULL, 'N' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct spec s = { .node = -1 };
+	const char *size = NULL, *why;
+	long index;
+	int c;
+
+	while ((c = next_opt(argc, argv, "", longs)) != -1) {
+		switch (c) {
+		case 's':
+			size = optarg;
+			break;
+		case 'n':
+			if ((why = node_problem(optarg, &s.node)))
+				die(2, "--node %s: %s", q(optarg), why);
+			break;
+		case 'f':
+			s.fallback = true;
+			break;
+		case 'c':
+			if ((why = cache_problem(optarg)))
+				die(2, "--cache %s: %s", q(optarg), why);
+			s.cache = optarg;
+			break;
+		case 'N':
+			if ((why = name_problem(optarg)))
+				die(2, "--name %s: %s; " NAME_RULE, q(optarg), why);
+			s.name = optarg;
+			break;
+		}
+	}
+	if (optind < argc)
+		die(2, "%s: create takes options only", q(argv[optind]));
+	if (!size)
+		die(2, "--size is missing: how large is the buffer to be? e.g. --size 4M");
+	if ((why = size_problem(size, &s.size)))
+		die(2, "--size %s: %s", q(size), why);
+	if (s.fallback && s.node < 0)
+		die(2, "--node-fallback goes with --node N: the node to prefer");
+	need_configfs();
+	index = create_one(&s);
+	if (index < 0)
+		return 1;
+	printf("/dev/mapper%ld\n", index);
+	return 0;
+}
+
+/*
+ * The name of the buffer that @arg names: NAME, /dev/mapperN or
+ * /dev/mapper-by-name/NAME (or a link to one of them).
+ */
+static void resolve(const char *arg, char *name, size_t len)
+{
+	char p[PATH_MAX], *real, dev[PATH_MAX];
+	const char *base, *why;
+	unsigned int n;
+	struct buf b;
+
+	if (!strchr(arg, '/')) {
+		if ((why = name_problem(arg)))
+			die(2, "%s: not a buffer name: %s; give NAME, /dev/mapperN or "
+			    "/dev/mapper-by-name/NAME", q(arg), why);
+		snprintf(name, len, "%s", arg);
+		return;
+	}
+	/* A device: the node a path or link leads to, in /dev. */
+	real = realpath(strncmp(arg, "/dev/", 5) ? arg : sys_path(p, "%s", arg), NULL);
+	if (!real)
+		die(1, "%s: %s; 'mapperctl list' shows the buffers there are", arg,
+		    strerror(errno));
+	sys_path(dev, "/dev/");
+	base = real + strlen(dev);
+	if (strncmp(real, dev, strlen(dev)) || strncmp(base, "mapper", 6) ||
+	    !isdigit((unsigned char)base[6]) || (base[6] == '0' && base[7]) ||
+	    strspn(base + 6, "0123456789") != strlen(base + 6))
+		die(2, "%s: not a mapper device; give NAME, /dev/mapperN or "
+		    "/dev/mapper-by-name/NAME", arg);
+	n = (unsigned int)strtoul(base + 6, NULL, 10);
+	free(real);
+	if (!exists((snprintf(p, sizeof(p), MAPPER_CLASS "/mapper%u", n), p)))
+		die(1, "%s: no such buffer in %s; 'mapperctl list' shows them", arg, MAPPER_CLASS);
+	buf_read(n, &b);
+	snprintf(name, len, "%s", b.name);
+}
+
+/* Why the strict removal of the buffer @b refused with EBUSY. */
+static void explain_busy(const char *path, const struct buf *b)
+{
+	char h[96] = "";
+	uint64_t opens = 0;
+	size_t n = 0;
+	bool has_opens = sys_attr_u64(b->index, "opens", &opens);
+
+	if (has_opens && opens)
+		n += (size_t)snprintf(h + n, sizeof(h) - n, "%llu open file%s, ",
+				      (unsigned long long)opens, opens == 1 ? "" : "s");
+	if (b->has_maps && b->maps)
+		n += (size_t)snprintf(h + n, sizeof(h) - n, "%llu mapping%s, ",
+				      (unsigned long long)b->maps, b->maps == 1 ? "" : "s");
+	if (has_opens && b->has_holders && b->holders > opens)
+		n += (size_t)snprintf(h + n, sizeof(h) - n, "%llu kernel holder%s, ",
+				      (unsigned long long)(b->holders - opens),
+				      b->holders - opens == 1 ? "" : "s");
+	if (n)
+		h[n - 2] = 0;
+	die(1, "%s: %s: %s (/dev/mapper%u) is in use%s%s (dmesg names the holders, "
+	    "'fuser -v /dev/mapper%u' the processes); end them, or remove it lazily: "
+	    "mapperctl remove --lazy %s", path, strerror(EBUSY), q(b->name), b->index,
+	    n ? ": " : "", h, b->index, b->name);
+}
+
+static int cmd_remove(int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{ "lazy", no_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char name[sizeof(((struct buf *)0)->name)], dir[DIR_LEN], path[DIR_LEN + 16];
+	char p[PATH_MAX], state[8];
+	bool lazy = false, live;
+	struct buf b;
+	int c, err;
+
+	while ((c = next_opt(argc, argv, "l", longs)) != -1)
+		lazy = lazy || c == 'l';
+	if (optind == argc)
+		die(2, "which buffer? give NAME, /dev/mapperN or /dev/mapper-by-name/NAME");
+	if (argc - optind > 1)
+		die(2, "one buffer at a time: got %s and %s", q(argv[optind]), q(argv[optind + 1]));
+	need_configfs();
+	resolve(argv[optind], name, sizeof(name));
+	live = buf_by_name(name, &b);
+	snprintf(dir, sizeof(dir), CFG "/%s", name);
+	if (!exists(dir)) {
+		if (live)
+			die(1, "%s (/dev/mapper%u) was made when the module was loaded (its "
+			    "parameters), not by mapperctl: it goes with the module (rmmod "
+			    "mapper); /etc/modprobe.d/mapper.conf sets them", q(name), b.index);
+		die(1, "%s: no such buffer; 'mapperctl list' shows them", q(name));
+	}
+	snprintf(path, sizeof(path), "%s/enable", dir);
+	err = attr_read(path, state, sizeof(state));
+	if (err)
+		die(1, "%s: %s", path, strerror(err));
+	if (!strcmp(state, "1")) {
+		if (lazy)
+			snprintf(path, sizeof(path), "%s/detach", dir);
+		err = attr_write(path, lazy ? "1" : "0");
+		if (err == EBUSY && !lazy)
+			explain_busy(path, live ? &b : &(struct buf){ .name = "?" });
+		if (err)
+			die(1, "%s: %s%s", path, strerror(err), root_hint(err));
+	}
+	if (rmdir(sys_path(p, "%s", dir))) {
+		err = errno;
+		die(1, "%s: %s%s", dir, strerror(err), err == EBUSY ?
+		    ": enabled again meanwhile; remove it again" : root_hint(err));
+	}
+	return 0;
+}
+
+/* A column of the table: its header, right-aligned or not. */
+struct col {
+	const char *head;
+	bool right;
+	int width;
+};
+
+static int cmd_list(int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{ "json",  no_argument, NULL, 'J' },
+		{ "bytes", no_argument, NULL, 'b' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct col cols[] = {
+		{ "NAME", false, 0 }, { "DEVICE", false, 0 }, { "SIZE", true, 0 },
+		{ "NODE", true, 0 }, { "CACHE", false, 0 }, { "MAPS", true, 0 },
+		{ "HOLDERS", true, 0 },
+	};
+	enum { NCOLS = sizeof(cols) / sizeof(cols[0]) };
+	bool json = false, bytes = false;
+	struct buf *v;
+	char (*cell)[NCOLS][64];
+	size_t n;
+	int c;
+
+	while ((c = next_opt(argc, argv, "Jb", longs)) != -1) {
+		json = json || c == 'J';
+		bytes = bytes || c == 'b';
+	}
+	if (optind < argc)
+		die(2, "%s: list takes no arguments: it lists every buffer", q(argv[optind]));
+	if (json && bytes)
+		die(2, "--bytes goes with the table: --json gives sizes in bytes always");
+	need_module();
+	n = bufs_read(&v);
+	if (json) {
+		struct json_object *arr = json_object_new_array();
+		char dev[32];
+
+		for (size_t i = 0; i < n; i++) {
+			struct json_object *o = json_object_new_object();
+
+			snprintf(dev, sizeof(dev), "/dev/mapper%u", v[i].index);
+			json_object_object_add(o, "name", json_object_new_string(v[i].name));
+			json_object_object_add(o, "device", json_object_new_string(dev));
+			json_object_object_add(o, "size", v[i].has_size ?
+					       json_object_new_uint64(v[i].size) : NULL);
+			json_object_object_add(o, "node", json_object_new_int64(v[i].node));
+			json_object_object_add(o, "cache", strcmp(v[i].cache, "?") ?
+					       json_object_new_string(v[i].cache) : NULL);
+			json_object_object_add(o, "maps", v[i].has_maps ?
+					       json_object_new_uint64(v[i].maps) : NULL);
+			json_object_object_add(o, "holders", v[i].has_holders ?
+					       json_object_new_uint64(v[i].holders) : NULL);
+			json_object_array_add(arr, o);
+		}
+		puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_SPACED |
+						    JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(arr);
+		free(v);
+		return 0;
+	}
+	cell = calloc(n ? n : 1, sizeof(*cell));
+	if (!cell)
+		oom();
+	for (int k = 0; k < NCOLS; k++)
+		cols[k].width = (int)strlen(cols[k].head);
+	for (size_t i = 0; i < n; i++) {
+		struct buf *b = &v[i];
+		char (*r)[64] = cell[i];
+
+		snprintf(r[0], 64, "%s", b->name);
+		snprintf(r[1], 64, "/dev/mapper%u", b->index);
+		if (!b->has_size)
+			strcpy(r[2], "?");
+		else if (bytes)
+			snprintf(r[2], 64, "%llu", (unsigned long long)b->size);
+		else
+			size_human(b->size, r[2], 64);
+		if (b->node < 0)
+			strcpy(r[3], "-");
+		else
+			snprintf(r[3], 64, "%lld", (long long)b->node);
+		snprintf(r[4], 64, "%s", b->cache);
+		snprintf(r[5], 64, b->has_maps ? "%llu" : "?", (unsigned long long)b->maps);
+		snprintf(r[6], 64, b->has_holders ? "%llu" : "?", (unsigned long long)b->holders);
+		for (int k = 0; k < NCOLS; k++)
+			if ((int)strlen(r[k]) > cols[k].width)
+				cols[k].width = (int)strlen(r[k]);
+	}
+	for (size_t i = 0; i <= n; i++) {
+		for (int k = 0; k < NCOLS; k++) {
+			const char *t = i ? cell[i - 1][k] : cols[k].head;
+
+			printf(k == NCOLS - 1 ? "%*s\n" : "%*s ", cols[k].right || k == NCOLS - 1 ?
+			       cols[k].width : -cols[k].width, t);
+		}
+	}
+	free(cell);
+	free(v);
+	return 0;
+}
+
+/* --- apply ---------------------------------------------------------------------------- */
+
+struct conf {
+	struct spec *v;
+	size_t n, cap;
+	unsigned int errors;
+};
+
+__attribute__((format(printf, 3, 4)))
+static void conf_error(struct conf *c, const char *where, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (++c->errors > MAX_ERRORS)
+		return;
+	va_start(ap, fmt);
+	vmsg(where, fmt, ap);
+	va_end(ap);
+}
+
+#define CONF_SYNTAX "write NAME SIZE [node=N] [node-fallback] [cache=MODE]"
+
+/* One line of a configuration, @where its "FILE:LINE". */
+static void conf_line(struct conf *c, char *line, const char *where)
+{
+	char *w[8], *save, *t, *hash = strchr(line, '#');
+	const char *why;
+	struct spec s = { .node = -1 };
+	bool has_node = false;
+	size_t n = 0;
+
+	if (hash)
+		*hash = 0;
+	for (t = strtok_r(line, " \t\r\f\v", &save); t; t = strtok_r(NULL, " \t\r\f\v", &save)) {
+		if (n == 8) {
+			conf_error(c, where, "%s: too many words; " CONF_SYNTAX, q(t));
+			return;
+		}
+		w[n++] = t;
+	}
+	if (!n)
+		return;
+	if ((why = name_problem(w[0]))) {
+		conf_error(c, where, "name %s: %s; " NAME_RULE, q(w[0]), why);
+		return;
+	}
+	s.name = w[0];
+	if (n < 2) {
+		conf_error(c, where, "%s: no size; " CONF_SYNTAX, w[0]);
+		return;
+	}
+	if ((why = size_problem(w[1], &s.size))) {
+		conf_error(c, where, "size %s: %s", q(w[1]), why);
+		return;
+	}
+	for (size_t i = 2; i < n; i++) {
+		if (!strncmp(w[i], "node=", 5) && !has_node) {
+			if ((why = node_problem(w[i] + 5, &s.node))) {
+				conf_error(c, where, "node %s: %s", q(w[i] + 5), why);
+				return;
+			}
+			has_node = true;
+		} else if (!strcmp(w[i], "node-fallback") && !s.fallback) {
+			s.fallback = true;
+		} else if (!strncmp(w[i], "cache=", 6) && !s.cache) {
+			if ((why = cache_problem(w[i] + 6))) {
+				conf_error(c, where, "cache %s: %s", q(w[i] + 6), why);
+				return;
+			}
+			s.cache = w[i] + 6;
+		} else if (!strncmp(w[i], "node=", 5) || !strcmp(w[i], "node-fallback") ||
+			   !strncmp(w[i], "cache=", 6)) {
+			conf_error(c, where, "%s: given twice", q(w[i]));
+			return;
+		} else {
+			conf_error(c, where, "%s: not an option; use node=N, node-fallback or "
+				   "cache=cached|wc|uc", q(w[i]));
+			return;
+		}
+	}
+	if (s.fallback && s.node < 0) {
+		conf_error(c, where, "node-fallback goes with node=N: the node to prefer");
+		return;
+	}
+	if (c->n == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 16;
+		c->v = realloc(c->v, c->cap * sizeof(*c->v));
+		if (!c->v)
+			oom();
+	}
+	if (!(s.name = strdup(s.name)) || !(s.where = strdup(where)) ||
+	    (s.cache && !(s.cache = strdup(s.cache))))
+		oom();
+	c->v[c->n++] = s;
+}
+
+/*
+ * Reads the configuration @path ("-": standard input) into @c; @real is
+ * where it is (the system's under MAPPER_SYSROOT).  A missing file is an
+ * error unless @optional.
+ */
+static void conf_read(struct conf *c, const char *path, const char *real, bool optional)
+{
+	char where[PATH_MAX + 32], *line = NULL;
+	const char *shown = strcmp(path, "-") ? path : "standard input";
+	size_t cap = 0;
+	ssize_t len;
+	FILE *f = strcmp(path, "-") ? fopen(real, "re") : stdin;
+	struct stat st;
+	unsigned long lineno = 0;
+
+	if (!f) {
+		if (errno == ENOENT && optional)
+			return;
+		conf_error(c, NULL, "%s: %s", path, strerror(errno));
+		return;
+	}
+	if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
+		conf_error(c, NULL, "%s: is a directory; give a configuration file (mapper.conf(5))",
+			   path);
+		fclose(f);
+		return;
+	}
+	while (errno = 0, (len = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		snprintf(where, sizeof(where), "%s:%lu", shown, lineno);
+		if (len && line[len - 1] == '\n')
+			line[--len] = 0;
+		if (memchr(line, 0, (size_t)len))
+			conf_error(c, where, "a NUL byte: not a text file (mapper.conf(5))");
+		else if (len > LINE_MAX_LEN)
+			conf_error(c, where, "longer than %d characters", LINE_MAX_LEN);
+		else
+			conf_line(c, line, where);
+	}
+	if (errno)
+		conf_error(c, NULL, "%s: read failed: %s", shown, strerror(errno));
+	free(line);
+	if (f != stdin)
+		fclose(f);
+}
+
+static void conf_free(struct conf *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		free((char *)c->v[i].name);
+		free((char *)c->v[i].cache);
+		free((char *)c->v[i].where);
+	}
+	free(c->v);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* /etc/mapper.conf, then /etc/mapper.d/ *.conf in C-locale order. */
+static void conf_read_default(struct conf *c)
+{
+	char p[PATH_MAX], path[PATH_MAX];
+	DIR *d;
+	struct dirent *e;
+	char **names = NULL;
+	size_t n = 0, cap = 0, l;
+
+	conf_read(c, CONF_FILE, sys_path(p, CONF_FILE), true);
+	d = opendir(sys_path(p, CONF_DIR));
+	if (!d) {
+		if (errno != ENOENT)
+			conf_error(c, NULL, "%s: %s", CONF_DIR, strerror(errno));
+		return;
+	}
+	while ((e = readdir(d))) {
+		l = strlen(e->d_name);
+		if (e->d_name[0] == '.' || l < 6 || strcmp(e->d_name + l - 5, ".conf"))
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			names = realloc(names, cap * sizeof(*names));
+			if (!names)
+				oom();
+		}
+		if (!(names[n++] = strdup(e->d_name)))
+			oom();
+	}
+	closedir(d);
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), CONF_DIR "/%s", names[i]);
+		conf_read(c, path, sys_path(p, "%s", path), false);
+		free(names[i]);
+	}
+	free(names);
+}
+
+static int cmp_spec_name(const void *a, const void *b)
+{
+	const struct spec *x = *(const struct spec *const *)a, *y = *(const struct spec *const *)b;
+	int r = strcmp(x->name, y->name);
+
+	/* Equal names in the order they were read: the first one is kept. */
+	return r ? r : (x > y) - (x < y);
+}
+
+/* A name configured twice is an error at its second place. */
+static void conf_check_names(struct conf *c)
+{
+	const struct spec **v = malloc((c->n ? c->n : 1) * sizeof(*v));
+
+	if (!v)
+		oom();
+	for (size_t i = 0; i < c->n; i++)
+		v[i] = &c->v[i];
+	qsort(v, c->n, sizeof(*v), cmp_spec_name);
+	for (size_t i = 1; i < c->n; i++)
+		if (!strcmp(v[i]->name, v[i - 1]->name))
+			conf_error(c, v[i]->where, "%s is configured already at %s", v[i]->name,
+				   v[i - 1]->where);
+	free(v);
+}
+
+/*
+ * The differences of the live buffer @b from @s, as "size 4 MiB (configured
+ * 8 MiB), ..." in @out; empty when there are none.  A size rounded up to
+ * whole pages is the same size.
+ */
+static void differences(const struct spec *s, const struct buf *b, char *out, size_t len)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t rounded = s->size + (page - s->size % page) % page;
+	char h1[32], h2[32], p[PATH_MAX], fb[8];
+	const char *want = s->cache ? s->cache : "cached";
+	size_t n = 0;
+
+	*out = 0;
+	if (b->has_size && b->size != s->size && (rounded < s->size || b->size != rounded))
+		n += (size_t)snprintf(out + n, len - n, ", size %s (configured %s)",
+				      size_human(b->size, h1, sizeof(h1)),
+				      size_human(s->size, h2, sizeof(h2)));
+	if (n < len && b->node != s->node)
+		n += (size_t)snprintf(out + n, len - n, ", node %lld (configured %ld)",
+				      (long long)b->node, s->node);
+	if (n < len && strcmp(b->cache, want))
+		n += (size_t)snprintf(out + n, len - n, ", cache %s (configured %s)",
+				      b->cache, want);
+	snprintf(p, sizeof(p), CFG "/%s/node_fallback", b->name);
+	if (n < len && s->node >= 0 && !attr_read(p, fb, sizeof(fb)) &&
+	    strcmp(fb, s->fallback ? "1" : "0"))
+		snprintf(out + n, len - n, ", node fallback %s (configured %s)",
+			 s->fallback ? "off" : "on", s->fallback ? "on" : "off");
+}
+
+static int cmd_apply(int argc, char **argv)
+{
+	static const struct option longs[] = { { NULL, 0, NULL, 0 } };
+	struct conf c = { 0 };
+	char diff[256];
+	int rc = 0;
+
+	while (next_opt(argc, argv, "", longs) != -1)
+		;
+	if (argc - optind > 1)
+		die(2, "one configuration at a time: got %s and %s", q(argv[optind]),
+		    q(argv[optind + 1]));
+	if (optind < argc)
+		conf_read(&c, argv[optind], argv[optind], false);
+	else
+		conf_read_default(&c);
+	if (!c.errors)
+		conf_check_names(&c);
+	if (c.errors > MAX_ERRORS)
+		error_at(NULL, "and %u more errors", c.errors - MAX_ERRORS);
+	if (c.errors) {
+		conf_free(&c);
+		die(1, "nothing applied: correct the configuration first (mapper.conf(5))");
+	}
+	if (!c.n)
+		return 0;
+	need_configfs();
+	for (size_t i = 0; i < c.n; i++) {
+		const struct spec *s = &c.v[i];
+		struct buf b;
+		long index;
+
+		if (buf_by_name(s->name, &b)) {
+			differences(s, &b, diff, sizeof(diff));
+			if (!*diff) {
+				printf("%s: /dev/mapper%u: exists as configured\n", s->name, b.index);
+				continue;
+			}
+			error_at(s->where, "%s: /dev/mapper%u exists with%s: left alone; to apply "
+				 "it, remove it (mapperctl remove %s) and apply again", s->name,
+				 b.index, diff + 1, s->name);
+			rc = 1;
+			continue;
+		}
+		index = create_one(s);
+		if (index < 0) {
+			rc = 1;
+			continue;
+		}
+		printf("%s: /dev/mapper%ld: created\n", s->name, index);
+	}
+	conf_free(&c);
+	return rc;
+}
+
+/* --- main ------------------------------------------------------------------------------ */
+
+int main(int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{ "help",    no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {
+		{ "create", cmd_create }, { "remove", cmd_remove },
+		{ "list", cmd_list }, { "apply", cmd_apply },
+	};
+	char prog[32];
+	int c;
+
+	/* Options before the command: --help and --version only. */
+	argv[0] = "mapperctl";
+	while ((c = getopt_long(argc, argv, "+hV", longs, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		case 'V':
+			printf("mapperctl (mapper) %s\n", MAPPER_VERSION);
+			return 0;
+		default:
+			fputs("Try 'mapperctl --help' for more information.\n", stderr);
+			return 2;
+		}
+	}
+	if (optind == argc)
+		die(2, "no command: give create, remove, list or apply");
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (strcmp(argv[optind], cmds[i].name))
+			continue;
+		cmd = cmds[i].name;
+		/* The command's arguments, named "mapperctl COMMAND" in getopt's messages. */
+		snprintf(prog, sizeof(prog), "mapperctl %s", cmd);
+		argv += optind;
+		argc -= optind;
+		argv[0] = prog;
+		/* --help anywhere among them shows the help. */
+		for (int k = 1; k < argc && strcmp(argv[k], "--"); k++) {
+			if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) {
+				fputs(usage_text, stdout);
+				return 0;
+			}
+		}
+		optind = 0;
+		return cmds[i].fn(argc, argv);
+	}
+	die(2, "%s: no such command; give create, remove, list or apply", q(argv[optind]));
+}
