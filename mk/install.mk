@@ -8,22 +8,25 @@
 #
 #   $(USRSRCDIR)/mapper-$(MAPPER_VERSION)/  the module source (src/) and dkms.conf for DKMS
 #   $(BINDIR)/mapper-dump, mapper-dump(1), bash completion   (install-utils, mk/dump.mk)
+#   $(SBINDIR)/mapperctl, mapperctl(8), mapper.conf(5), bash completion (mk/ctl.mk)
 #   $(INCLUDEDIR)/mapper.h, mapper_sample.h, and mapper(4)
 #   $(UDEVRULESDIR)/60-mapper.rules, $(SYSUSERSDIR)/mapper.conf (the group),
 #   $(MODULESLOADDIR)/mapper.conf (load at boot), $(MODPROBEDIR)/mapper.conf
-#   (the parameters, commented)
+#   (the parameters, commented), $(SYSTEMDUNITDIR)/mapper-setup.service (the
+#   buffers of $(SYSCONFDIR)/mapper.conf at boot) and that file (comments only)
 #
-# udev, sysusers.d and modules-load.d files go below $(PREFIX)/lib, never /lib:
+# udev, sysusers.d, modules-load.d and systemd files go below $(PREFIX)/lib, never /lib:
 # on merged-/usr systems /lib is an alias, and a package that ships files
 # through it leaves dpkg unable to remove the directories it thinks it owns.
-# modprobe.d is configuration the administrator edits: $(SYSCONFDIR), not $(PREFIX).
+# modprobe.d and mapper.conf are configuration the administrator edits:
+# $(SYSCONFDIR), not $(PREFIX).
 
 # The one place the version is written. dkms.conf says #MODULE_VERSION#,
 # filled in here (and by dh_dkms -V for the .deb); make rpm passes it to the
 # spec; debian/rules refuses to build when debian/changelog names another.
 MAPPER_VERSION  = $(shell sed -n 's/^\#define MAPPER_VERSION "\(.*\)"/\1/p' $(TOP)/src/version.h)
 
-# BINDIR, MANDIR and BASHCOMPDIR: mk/dump.mk.
+# BINDIR, MANDIR and BASHCOMPDIR: mk/dump.mk; SBINDIR: mk/ctl.mk.
 PREFIX         ?= /usr
 # %make_install passes INSTALL="install -p" (keep timestamps).
 INSTALL        ?= install
@@ -35,6 +38,7 @@ UDEVRULESDIR   ?= $(PREFIX)/lib/udev/rules.d
 SYSUSERSDIR    ?= $(PREFIX)/lib/sysusers.d
 MODULESLOADDIR ?= $(PREFIX)/lib/modules-load.d
 MODPROBEDIR    ?= $(SYSCONFDIR)/modprobe.d
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 DKMSDIR         = $(USRSRCDIR)/mapper-$(MAPPER_VERSION)
 
 # What DKMS builds from: the sources in src/, not what a local "make module"
@@ -68,3 +72,12 @@ install-data:
 	$(INSTALL) -D -m 0644 $(TOP)/dist/sysusers.d/mapper.conf "$(DESTDIR)$(SYSUSERSDIR)/mapper.conf"
 	$(INSTALL) -D -m 0644 $(TOP)/dist/modules-load.d/mapper.conf "$(DESTDIR)$(MODULESLOADDIR)/mapper.conf"
 	$(INSTALL) -D -m 0644 $(TOP)/dist/modprobe.d/mapper.conf "$(DESTDIR)$(MODPROBEDIR)/mapper.conf"
+	$(INSTALL) -D -m 0644 $(TOP)/dist/mapper.conf "$(DESTDIR)$(SYSCONFDIR)/mapper.conf"
+	# The unit runs mapperctl from where install-utils put it.
+	$(INSTALL) -d "$(DESTDIR)$(SYSTEMDUNITDIR)"
+	sed 's|/usr/sbin/mapperctl|$(SBINDIR)/mapperctl|' $(TOP)/dist/systemd/mapper-setup.service \
+		>"$(DESTDIR)$(SYSTEMDUNITDIR)/mapper-setup.service.tmp"
+	touch -r $(TOP)/dist/systemd/mapper-setup.service "$(DESTDIR)$(SYSTEMDUNITDIR)/mapper-setup.service.tmp"
+	$(INSTALL) -m 0644 "$(DESTDIR)$(SYSTEMDUNITDIR)/mapper-setup.service.tmp" \
+		"$(DESTDIR)$(SYSTEMDUNITDIR)/mapper-setup.service"
+	rm -f "$(DESTDIR)$(SYSTEMDUNITDIR)/mapper-setup.service.tmp"

@@ -29,7 +29,9 @@
 #                    the modules are signed with DKMS's key
 #   kernel-update    another linux-headers-6.1.0-N-amd64: built (and
 #                    signed) by itself
-#   boot             the root under QEMU (systemd, udev, its own kernel)
+#   boot             the root under QEMU (systemd, udev, its own kernel),
+#                    with two buffers in /etc/mapper.conf: made at boot,
+#                    named, linked by name, readable by a group member
 #   missing-headers  a kernel image without headers: DKMS says so itself;
 #                    apt keeps working
 #   rpm              rpm --root --nodeps with Debian's real dkms: install,
@@ -468,10 +470,15 @@ t_boot() {
 		"$ROOT/etc/systemd/system/multi-user.target.wants/pkg-vm-check.service"
 	# The check writes to ttyS0; a getty there would hang it up mid-way.
 	ln -sf /dev/null "$ROOT/etc/systemd/system/serial-getty@ttyS0.service"
+	# Two buffers for mapper-setup.service to make at boot (vm-check.sh
+	# knows them); the shipped file is put back before the module test.
+	cp -p "$ROOT/etc/mapper.conf" "$ROOT/etc/mapper.conf.shipped" || die "no /etc/mapper.conf in mapper-utils"
+	printf '# made at boot by the package check\nring 4M\nframes 8M cache=cached\n' >"$ROOT/etc/mapper.conf"
 	img=$WORK/root.img
 	rm -f "$img"
 	say "mke2fs -d"
 	mke2fs -q -F -t ext4 -L root -d "$ROOT" "$img" 4G || die mke2fs
+	mv "$ROOT/etc/mapper.conf.shipped" "$ROOT/etc/mapper.conf"
 	rm -f "$ROOT/etc/systemd/system/multi-user.target.wants/pkg-vm-check.service" \
 		"$ROOT/etc/systemd/system/serial-getty@ttyS0.service"
 	say "booting $k"
@@ -524,9 +531,12 @@ leftovers() {
 		"$r"/etc/udev/rules.d/*mapper* "$r/usr/lib/modules-load.d/mapper.conf" \
 		"$r/etc/modules-load.d/mapper.conf" "$r/etc/modprobe.d/mapper.conf" \
 		"$r/usr/lib/sysusers.d/mapper.conf" "$r/usr/include/mapper.h" "$r/usr/include/mapper_sample.h" \
-		"$r/usr/bin/mapper-dump" \
+		"$r/usr/bin/mapper-dump" "$r/usr/sbin/mapperctl" \
 		"$r/usr/share/man/man1/mapper-dump.1.gz" "$r/usr/share/man/man4/mapper.4.gz" \
-		"$r/usr/share/bash-completion/completions/mapper-dump"; do
+		"$r/usr/share/man/man8/mapperctl.8.gz" "$r/usr/share/man/man5/mapper.conf.5.gz" \
+		"$r/usr/lib/systemd/system/mapper-setup.service" "$r/etc/mapper.conf" \
+		"$r/usr/share/bash-completion/completions/mapper-dump" \
+		"$r/usr/share/bash-completion/completions/mapperctl"; do
 		if [ -e "$p" ] || [ -L "$p" ]; then
 			echo "left behind: ${p#"$r"}"
 			bad=1
