@@ -497,7 +497,7 @@ static void explain_attr(const struct spec *s, const char *path, const char *val
 	if (err == EINVAL && strstr(path, "/node"))
 		error_at(s->where, "%s: %s: the module refuses node %s; its nodes are in "
 			 "/sys/devices/system/node/online", path, strerror(err), val);
-	else if (err == EINVAL && strstr(path, "/cache"))
+	else if ((err == EINVAL || err == EOPNOTSUPP) && strstr(path, "/cache"))
 		error_at(s->where, "%s: %s: cache mode %s is not supported here; use cached",
 			 path, strerror(err), val);
 	else if (err == EINVAL)

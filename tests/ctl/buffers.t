@@ -104,6 +104,7 @@ for my $step (['mkdir', 13, qr/\/sys\/kernel\/config\/mapper\/x: Permission deni
 	      ['node', 22, qr/x\/node: Invalid argument: the module refuses node 0; its nodes are in \/sys\/devices\/system\/node\/online\n\z/],
 	      ['node_fallback', 1, qr/x\/node_fallback: Operation not permitted: only root/],
 	      ['cache', 22, qr/x\/cache: Invalid argument: cache mode wc is not supported here; use cached\n\z/],
+	      ['cache', 95, qr/x\/cache: Operation not supported: cache mode wc is not supported here; use cached\n\z/],
 	      ['size', 2, qr/x\/size: No such file or directory: the loaded module does not have this attribute; update mapper-dkms and reload it\n\z/],
 	      ['enable', 12, $ENOMEM],
 	      ['enable', 5, qr/x\/enable: Input\/output error\n\z/]) {
