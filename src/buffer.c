@@ -105,11 +105,11 @@ unsigned long mapper_limit_pages(void)
 }
 
 /*
- * Counts @pages into the total, or says in one line why not: more than the
- * limit alone (EINVAL: never possible), or with what others hold, or more
- * than the memory available now (ENOMEM: free memory plus what reclaim can
- * give back without swapping, so that a creation on a busy machine fails
- * instead of pushing it into the OOM killer).
+ * Counts @pages into the total, or says in one line why not (ENOMEM): more
+ * than the limit alone or with what others hold, or more than the memory
+ * available now (free memory plus what reclaim can give back without
+ * swapping, so that a creation on a busy machine fails instead of pushing it
+ * into the OOM killer).
  */
 static int mapper_reserve(const char *who, unsigned long pages)
 {
@@ -119,7 +119,7 @@ static int mapper_reserve(const char *who, unsigned long pages)
 	if (pages > limit) {
 		pr_err("%s: %lu MiB is more than the limit of %lu MiB (3/4 of RAM, or max_total=)\n",
 		       who, pages >> (20 - PAGE_SHIFT), limit >> (20 - PAGE_SHIFT));
-		return -EINVAL;
+		return -ENOMEM;
 	}
 	total = atomic_long_add_return(pages, &mapper_total);
 	if (total > limit) {
@@ -404,14 +404,16 @@ static void mapper_buf_release(struct kref *ref)
 	 * Write-back again before the pages go back to the page allocator;
 	 * should that ever fail, leaking them is the safe choice.
 	 */
-	if (!mapper_buf_apply_cache(buf, MAPPER_CACHE_CACHED))
+	if (!mapper_buf_apply_cache(buf, MAPPER_CACHE_CACHED)) {
 		mapper_buf_free_pages(buf, buf->nr_pages);
-	else
+		atomic_long_sub(buf->nr_pages, &mapper_total);
+	} else {
+		/* Still held, by nobody: they count on in total_bytes. */
 		pr_err("%zu bytes not write-back again: leaked\n", buf->size);
+	}
 	iput(buf->inode);
 	kvfree(buf->pages);
 	mutex_destroy(&buf->vmap_lock);
-	atomic_long_sub(buf->nr_pages, &mapper_total);
 	kfree(buf);
 }
 

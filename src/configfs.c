@@ -102,7 +102,8 @@ static ssize_t mapper_cfg_node_show(struct config_item *item, char *page)
 /* Checked here for an early answer; again at enable, as nodes come and go. */
 static int mapper_cfg_set_node(struct mapper_cfg *cfg, const char *page)
 {
-	int node, ret = kstrtoint(page, 0, &node);
+	int node;
+	int ret = kstrtoint(page, 0, &node) ? -EINVAL : 0;
 
 	if (ret)
 		return ret;
@@ -137,12 +138,19 @@ static ssize_t mapper_cfg_node_fallback_store(struct config_item *item,
 static ssize_t mapper_cfg_cache_show(struct config_item *item, char *page)
 {
 	struct mapper_cfg *cfg = to_mapper_cfg(item);
-	enum mapper_cache mode;
+	const char *name = mapper_cache_names[cfg->cache];
 
 	mutex_lock(&cfg->lock);
-	mode = cfg->md ? READ_ONCE(cfg->md->buf->cache) : cfg->cache;
+	if (cfg->md) {
+		struct mapper_buf *buf = cfg->md->buf;
+
+		/* As sysfs shows it, which can change it too. */
+		mutex_lock(&buf->vmap_lock);
+		name = buf->cache_unknown ? "unknown" : mapper_cache_names[buf->cache];
+		mutex_unlock(&buf->vmap_lock);
+	}
 	mutex_unlock(&cfg->lock);
-	return sprintf(page, "%s\n", mapper_cache_names[mode]);
+	return sprintf(page, "%s\n", name);
 }
 
 /* Before enable, the mode to create; after, a change as sysfs "cache" makes. */
@@ -215,8 +223,15 @@ static int mapper_cfg_enable(struct mapper_cfg *cfg)
 
 static int mapper_cfg_remove(struct mapper_cfg *cfg, bool lazy)
 {
-	int ret = mapper_dev_remove(cfg->md, lazy);
+	struct mapper_buf *buf = cfg->md->buf;
+	int ret;
 
+	/* The mode it had, sysfs changes included, for the next enable. */
+	mutex_lock(&buf->vmap_lock);
+	if (!buf->cache_unknown)
+		cfg->cache = buf->cache;
+	mutex_unlock(&buf->vmap_lock);
+	ret = mapper_dev_remove(cfg->md, lazy);
 	if (ret)
 		return ret;
 	put_device(&cfg->md->dev);

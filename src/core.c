@@ -147,9 +147,22 @@ static unsigned int nr_names;
 module_param_array_named(name, names, charp, &nr_names, 0444);
 MODULE_PARM_DESC(name, "names of the buffers, a list (default mapperN); a-z, 0-9, _ and -, up to 31 characters");
 
+/* EINVAL for an overflowing number too, as for devices=. */
+static int mapper_node_set(const char *val, const struct kernel_param *kp)
+{
+	return kstrtoint(val, 0, kp->arg) ? -EINVAL : 0;
+}
+
+static const struct kernel_param_ops param_ops_mapper_node = {
+	.set = mapper_node_set,
+	.get = param_get_int,
+};
+
+#define param_check_mapper_node(name, p)	__param_check(name, p, int)
+
 static int nodes[MAPPER_PARAM_MAX] = { NUMA_NO_NODE };
 static unsigned int nr_nodes;
-module_param_array_named(node, nodes, int, &nr_nodes, 0444);
+module_param_array_named(node, nodes, mapper_node, &nr_nodes, 0444);
 MODULE_PARM_DESC(node, "NUMA node of each buffer's memory, a list as for size (default -1: any)");
 
 /* Only ever lower than the built-in 3/4 of RAM. */
@@ -159,6 +172,10 @@ static int mapper_max_total_set(const char *val, const struct kernel_param *kp)
 
 	if (mapper_parse_size(val, &v))
 		return -EINVAL;
+	if (v && v < PAGE_SIZE) {
+		pr_err("max_total=%llu: less than a page (0 for the default)\n", v);
+		return -EINVAL;
+	}
 	if (v > ((unsigned long long)totalram_pages() / 4 * 3) << PAGE_SHIFT) {
 		pr_err("max_total=%llu: more than 3/4 of RAM, which is the limit already\n", v);
 		return -EINVAL;
@@ -224,18 +241,21 @@ static int mapper_check_params(void)
 			       devices, size, totalram_pages() >> (20 - PAGE_SHIFT));
 			return -EINVAL;
 		}
+		/* On 32 bits RAM can exceed the address space (PAE, LPAE). */
+		if (size > SIZE_MAX - PAGE_SIZE + 1) {
+			pr_err("size=%llu: more than this kernel can map\n", size);
+			return -EINVAL;
+		}
 	}
 	return 0;
 }
 
-/* Undoes the @n first devices of a load; nothing can have opened them. */
+/* Undoes the @n first devices of a load; nothing can hold them any more. */
 static void mapper_destroy_all(unsigned int n)
 {
-	while (n--) {
-		WARN_ON(mapper_dev_remove(mapper_devs[n], false));
-		put_device(&mapper_devs[n]->dev);
-	}
-	kfree(mapper_devs);
+	while (n--)
+		mapper_dev_destroy(mapper_devs[n]);
+	kvfree(mapper_devs);
 }
 
 /*
@@ -275,7 +295,7 @@ static int __init mapper_init(void)
 		goto err_class;
 	}
 	mapper_cdev = cdev_alloc();
-	mapper_devs = kcalloc(devices, sizeof(*mapper_devs), GFP_KERNEL);
+	mapper_devs = kvcalloc(devices, sizeof(*mapper_devs), GFP_KERNEL);
 	if (!mapper_cdev || (devices && !mapper_devs)) {
 		ret = -ENOMEM;
 		goto err_devs;
@@ -294,10 +314,9 @@ static int __init mapper_init(void)
 		};
 		struct mapper_dev *md = mapper_dev_create(&spec);
 
+		/* Its one log line says why; a name given twice is a bad parameter. */
 		if (IS_ERR(md)) {
-			ret = PTR_ERR(md);
-			pr_err("cannot create mapper%u (%zu bytes): %d\n", made,
-			       (size_t)PAGE_ALIGN(spec.size), ret);
+			ret = PTR_ERR(md) == -EEXIST ? -EINVAL : PTR_ERR(md);
 			goto err_devs;
 		}
 		mapper_devs[made] = md;

@@ -80,14 +80,15 @@ bool mapper_name_live(const char *name)
 	return live;
 }
 
-/* The last reference: no file, mapping or holder is left. */
+/* The last reference: no file, mapping or holder is left. See also below. */
 static void mapper_dev_release(struct device *dev)
 {
 	struct mapper_dev *md = to_mapper_dev(dev);
 
-	if (md->buf)
+	if (md->buf) {
 		mapper_buf_put(md->buf);
-	ida_free(&mapper_ida, md->index);
+		ida_free(&mapper_ida, md->index);
+	}
 	kfree(md);
 }
 
@@ -95,6 +96,7 @@ static void mapper_dev_release(struct device *dev)
  * A buffer and its device, registered: visible in sysfs and devtmpfs, and
  * openable from then on, the caller holding one reference. With spec->quiet
  * udev hears of it only from mapper_dev_announce() (at the end of a load).
+ * Every failure says why in one line (or the allocator's warning does).
  */
 struct mapper_dev *mapper_dev_create(const struct mapper_spec *spec)
 {
@@ -173,34 +175,38 @@ struct mapper_dev *mapper_dev_create(const struct mapper_spec *spec)
 			goto put;
 		}
 	}
-	dev_set_uevent_suppress(&md->dev, spec->quiet);
-
-	mutex_lock(&mapper_lock);
-	if (mapper_find_name(md->name)) {
-		mutex_unlock(&mapper_lock);
-		pr_err("name %s is taken by another buffer\n", md->name);
+	/* udev hears of it once it can be opened: below, or at the end of a load. */
+	dev_set_uevent_suppress(&md->dev, true);
+	/* Checked first so that no sysfs directory flashes up; for sure below. */
+	if (mapper_name_live(md->name)) {
 		ret = -EEXIST;
-		goto put;
+		goto taken;
 	}
-	ret = xa_insert(&mapper_devs, md->index, md, GFP_KERNEL);
-	if (!ret)
-		md->live = true;
-	mutex_unlock(&mapper_lock);
-	if (ret)
-		goto put;
-
 	ret = device_add(&md->dev);
 	if (ret) {
 		pr_err("%s: cannot add /dev/mapper%u: %d\n", md->name, md->index, ret);
-		/* Nothing could see it but by a hand-made node: no wait needed. */
-		mutex_lock(&mapper_lock);
-		md->live = false;
-		xa_erase(&mapper_devs, md->index);
-		mutex_unlock(&mapper_lock);
 		goto put;
 	}
+	/* Published only now: open(), the API and names find a whole device. */
+	mutex_lock(&mapper_lock);
+	ret = mapper_find_name(md->name) ? -EEXIST :
+	      xa_insert(&mapper_devs, md->index, md, GFP_KERNEL);
+	if (!ret)
+		md->live = true;
+	mutex_unlock(&mapper_lock);
+	if (ret) {
+		device_del(&md->dev);
+		goto taken;
+	}
+	if (!spec->quiet)
+		mapper_dev_announce(md);
 	return md;
 
+taken:
+	if (ret == -EEXIST)
+		pr_err("name %s is taken by another buffer\n", md->name);
+	else
+		pr_err("%s: cannot publish /dev/mapper%u: %d\n", md->name, md->index, ret);
 put:
 	put_device(&md->dev);
 	return ERR_PTR(ret);
@@ -260,6 +266,20 @@ int mapper_dev_remove(struct mapper_dev *md, bool lazy)
 	mutex_unlock(&mapper_lock);
 	device_del(&md->dev);
 	return 0;
+}
+
+/*
+ * A device made at load, at unload or a failed load: nothing can hold it
+ * now, yet its last reference may go later (CONFIG_DEBUG_KOBJECT_RELEASE),
+ * so the buffer (its inode lives on mapper's mount) and the index go here.
+ */
+void mapper_dev_destroy(struct mapper_dev *md)
+{
+	mapper_dev_remove(md, true);
+	mapper_buf_put(md->buf);
+	md->buf = NULL;
+	ida_free(&mapper_ida, md->index);
+	put_device(&md->dev);
 }
 
 /* open(): the live device of @index with one more open file, or NULL. */

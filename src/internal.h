@@ -118,15 +118,22 @@ int mapper_name_check(const char *name, int *index);
 struct mapper_dev *mapper_dev_create(const struct mapper_spec *spec);
 void mapper_dev_announce(struct mapper_dev *md);
 int mapper_dev_remove(struct mapper_dev *md, bool lazy);
+void mapper_dev_destroy(struct mapper_dev *md);
 bool mapper_name_live(const char *name);
 struct mapper_dev *mapper_dev_open(unsigned int index);
 void mapper_dev_close(struct mapper_dev *md);
 struct mapper_dev *mapper_dev_hold(unsigned int index, const char *name);
 void mapper_dev_exit(void);
 
+#if IS_ENABLED(CONFIG_CONFIGFS_FS)
 int mapper_configfs_init(void);
 void mapper_configfs_ready(void);
 void mapper_configfs_exit(void);
+#else
+static inline int mapper_configfs_init(void) { return 0; }
+static inline void mapper_configfs_ready(void) { }
+static inline void mapper_configfs_exit(void) { }
+#endif
 
 int mapper_parse_size(const char *val, unsigned long long *size);
 
