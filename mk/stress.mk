@@ -5,17 +5,20 @@
 #   make stress [STRESS_SECONDS=600] [SEED=n]   mapper_stress in the VM (stock 6.1 kernel,
 #                                               debug allocator options), default 120 s
 #        [STRESS_PARAMS="devices=2 size=4M"]   module parameters
+#        [STRESS_CREATORS=2]                   processes making and removing buffers
+#                                              through configfs meanwhile (default 1)
 #   make check-stress                           the same for CHECK_STRESS_SECONDS (150 s),
 #                                               after a short ASan+UBSan run on memfds
 #
 # The VM mode is tests/vm/stress.sh (its parameters STRESS_SECONDS,
-# STRESS_SEED, STRESS_PARAMS); tests/vm/bad_input.t runs the bad-input
+# STRESS_SEED, STRESS_PARAMS, STRESS_CREATORS); tests/vm/bad_input.t runs the bad-input
 # catalogue in check mode.
 
 STRESS_SECONDS       ?= 120
 CHECK_STRESS_SECONDS ?= 150
 SEED                 ?=
 STRESS_PARAMS        ?=
+STRESS_CREATORS      ?=
 STRESS_SAN           := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 .PHONY: stress check-stress check-stress-host
@@ -48,6 +51,7 @@ define stress-vm
 	@$(call vm-run,stress,$(OUT)/stress,$(OUT)/stress/vm,stress,--timeout $$(($(1) + 300)) \
 		--param STRESS_SECONDS=$(1) $(if $(SEED),--param STRESS_SEED=$(SEED)) \
 		$(if $(STRESS_PARAMS),--param "STRESS_PARAMS=$(STRESS_PARAMS)") \
+		$(if $(STRESS_CREATORS),--param "STRESS_CREATORS=$(STRESS_CREATORS)") \
 		--append "$(VM_DEBUG_ARGS) $(VM_ARGS)")
 endef
 

@@ -6,7 +6,7 @@
  *
  *	mapper_stress [--seconds N] [--seed N] [--workers P] [--threads T]
  *		      [--reload-every S] [--no-reload] [--module KO]
- *		      [--params "devices=2"] [--memfd SIZE] [--verbose]
+ *		      [--params "devices=2"] [--creators C] [--memfd SIZE] [--verbose]
  *
  * Every worker (a thread; P processes of T threads) owns disjoint pages of
  * each buffer and keeps a model of their contents: what it wrote last, by
@@ -32,6 +32,20 @@
  * comes back expects its pages unchanged, or zeroed if an unload happened in
  * between, which it can tell exactly.
  *
+ * Meanwhile C creator processes (--creators, default 1 where configfs has
+ * /sys/kernel/config/mapper; 0 turns them off) make and remove buffers at
+ * run time through configfs: each fills its new buffer with a known
+ * content (a header naming it, then tagged pages) before it publishes the
+ * buffer's index; workers open, map and read published buffers and check
+ * the content, holding them for a while. A creator removes a buffer strictly
+ * (EBUSY when a worker holds it, then lazily), or lazily while it holds the
+ * buffer itself: then the node and the sysfs directory must be gone at
+ * once, the held file and mapping keep reading the content, and the index
+ * must not come back while they are open; a strict removal under its own
+ * mapping must be EBUSY. A worker holding a buffer checks that no buffer
+ * made since it opened has its index. At each quiesce the creators remove
+ * everything, and total_bytes must be the sum of the buffers that remain.
+ *
  * Per-worker seeds derive from --seed: each worker's sequence of operations
  * is reproducible (the interleaving is not). --memfd runs the same workers
  * on two sealed memfds instead, without the module (for ASan/UBSan builds on
@@ -42,6 +56,7 @@
  * ("ok - stress: CHECK ..."), and last "stress: N passed, N failed". Exit status 1 if anything failed.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -81,6 +96,12 @@
 
 #define MAXDEV		2
 #define MAXW		64	/* workers */
+#define MAXC		4	/* creators */
+#define CSLOTS		8	/* buffers per creator */
+#define NDYN		2	/* created buffers a worker holds */
+#define NST		(MAXW + 1 + MAXC)	/* stats: workers, reloader, creators */
+#define CFS		"/sys/kernel/config/mapper"
+#define DYN_MAGIC	0x7964726570706d61ULL	/* "ampperdy" */
 #define NFD		4	/* open files per worker */
 #define NMAP		6	/* mappings per worker */
 #define MAXMP		1024	/* pages per mapping: a whole 4 MiB buffer */
@@ -96,28 +117,31 @@
 enum op {
 	OP_OPEN, OP_CLOSE, OP_MMAP, OP_MMAP_BAD, OP_MUNMAP, OP_MUNMAP_PART,
 	OP_MREMAP, OP_MPROTECT, OP_MADVISE, OP_TOUCH, OP_FORK, OP_READ,
-	OP_WRITE, OP_LSEEK, OP_IOCTL, OP_POLL, OP_RMMOD, OP_INSMOD, OP_NR
+	OP_WRITE, OP_LSEEK, OP_IOCTL, OP_POLL, OP_DYN, OP_RMMOD, OP_INSMOD,
+	OP_CREATE, OP_REMOVE, OP_DETACH, OP_RMDIR, OP_NR
 };
 
 static const char *const op_name[OP_NR] = {
 	"open", "close", "mmap", "mmap(bad)", "munmap", "munmap(part)",
 	"mremap", "mprotect", "madvise", "touch", "fork", "read",
-	"write", "lseek", "ioctl", "poll", "rmmod", "insmod",
+	"write", "lseek", "ioctl", "poll", "open(created)", "rmmod", "insmod",
+	"create", "remove", "detach", "rmdir",
 };
 
-/* Relative frequency of each operation a worker picks. */
-static const unsigned int op_weight[OP_NR] = {
+/* Relative frequency of each operation a worker picks (OP_DYN: with creators). */
+static unsigned int op_weight[OP_NR] = {
 	[OP_OPEN] = 6, [OP_CLOSE] = 5, [OP_MMAP] = 10, [OP_MMAP_BAD] = 6,
 	[OP_MUNMAP] = 5, [OP_MUNMAP_PART] = 3, [OP_MREMAP] = 4,
 	[OP_MPROTECT] = 5, [OP_MADVISE] = 3, [OP_TOUCH] = 14, [OP_FORK] = 1,
 	[OP_READ] = 12, [OP_WRITE] = 12, [OP_LSEEK] = 4, [OP_IOCTL] = 6,
-	[OP_POLL] = 2,
+	[OP_POLL] = 2, [OP_DYN] = 6,
 };
 
 enum check {
 	CK_MMAP_TO_READ, CK_WRITE_TO_MMAP, CK_MMAP_TO_MMAP, CK_WRITE_TO_READ,
 	CK_PRIVATE, CK_FORK, CK_PERSIST, CK_ERRNO, CK_INFO, CK_RMMOD_BUSY,
-	CK_RMMOD_IDLE, CK_RELOAD_ZERO, CK_WORKERS, CK_NR
+	CK_RMMOD_IDLE, CK_RELOAD_ZERO, CK_WORKERS, CK_DYN_LIFE, CK_DYN_CONTENT,
+	CK_DYN_REUSE, CK_DYN_TOTAL, CK_NR
 };
 
 static const char *const ck_name[CK_NR] = {
@@ -134,6 +158,10 @@ static const char *const ck_name[CK_NR] = {
 	"rmmod succeeds once idle, with no mapping counted",
 	"a reload gives zeroed buffers",
 	"every worker ran to the end",
+	"created buffers appear in /dev and sysfs and go at removal, EBUSY while held",
+	"created buffers read what their creator wrote, also once removed lazily",
+	"an index is not reused while a removed buffer is still open or mapped",
+	"total_bytes is the sum of the buffers once created ones are gone",
 };
 
 struct stats {
@@ -148,14 +176,18 @@ struct shared {
 	int phase;			/* 1: quiesce, let go of everything */
 	unsigned long qgen;		/* quiesce generation */
 	unsigned long reloads;		/* successful unloads so far */
-	unsigned long ack[MAXW];	/* qgen each worker has let go for */
+	unsigned long ack[MAXW + MAXC];	/* qgen each worker (then creator) has let go for */
 	unsigned long reports;
-	struct stats st[MAXW + 1];	/* [MAXW]: the reloader */
+	uint64_t dyngen;		/* generations of created buffers so far */
+	uint64_t dyn[MAXC][CSLOTS];	/* published buffers: dyn_word(), 0 for none */
+	struct stats st[NST];		/* [MAXW]: the reloader, then the creators */
 };
 
 static struct shared *shm;
 static pid_t wpid[MAXW];		/* worker processes */
 static int wstatus[MAXW], wdone[MAXW];
+static pid_t cpid[MAXC];		/* creator processes */
+static int cstatus[MAXC], cdone[MAXC];
 
 /* ---- configuration ------------------------------------------------------ */
 
@@ -168,6 +200,7 @@ static const char *module_path = "/lib/modules/mapper.ko";
 static const char *module_params = "devices=2";
 static unsigned long memfd_size;
 static int verbose;
+static int ncreators = -1;		/* -1: one where configfs has mapper */
 
 static int mapper_mode = 1;		/* device semantics, or a plain file */
 static int ndev = MAXDEV;
@@ -265,6 +298,16 @@ struct maprec {
 	struct tag ptag[MAXMP];		/* private content once cowed */
 };
 
+/* A buffer made by a creator, held by a worker: its file and a mapping. */
+struct dynhold {
+	int fd;				/* -1: none */
+	unsigned char *map;
+	unsigned long pages;
+	uint32_t gen;
+	int cid, index;
+	uint64_t since;			/* shm->dyngen once it was open and checked */
+};
+
 struct worker {
 	int id;
 	uint64_t rng;
@@ -283,6 +326,7 @@ struct worker {
 	unsigned long rc;		/* reloads when held dropped to 0 */
 	unsigned char *tmp, *tmp2;
 	enum op cur;
+	struct dynhold dh[NDYN];
 };
 
 static __thread struct worker *self;
@@ -328,8 +372,10 @@ static void failf(struct stats *st, int who, enum check ck, const char *fmt, ...
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (who < 0)
+	if (who == -1)
 		say("FAIL [%s] reloader: %s", ck_name[ck], msg);
+	else if (who < -1)
+		say("FAIL [%s] creator %d: %s", ck_name[ck], -2 - who, msg);
 	else
 		say("FAIL [%s] worker %d: %s", ck_name[ck], who, msg);
 }
@@ -528,8 +574,13 @@ static void forget_map(struct worker *w, struct maprec *m)
 	w->held--;
 }
 
+static void dyn_release(struct worker *w, struct dynhold *h);
+
 static void release_all(struct worker *w)
 {
+	for (int i = 0; i < NDYN; i++)
+		if (w->dh[i].fd >= 0)
+			dyn_release(w, &w->dh[i]);
 	for (int i = 0; i < NFD; i++)
 		if (w->fds[i].fd >= 0) {
 			before_release(w);
@@ -1639,6 +1690,162 @@ static void op_poll(struct worker *w)
 		pass(w, CK_INFO);
 }
 
+/* ---- buffers made at run time (the creators') ---------------------------- */
+
+/* A published buffer: generation, index and pages in one word (0: none). */
+static uint64_t dyn_word(uint32_t g, unsigned int index, unsigned long pages)
+{
+	return (uint64_t)g << 32 | (uint64_t)(index & 0xfffff) << 12 | (pages & 0xfff);
+}
+
+static uint32_t dyn_gen(uint64_t word) { return word >> 32; }
+static int dyn_index(uint64_t word) { return (int)(word >> 12 & 0xfffff); }
+static unsigned long dyn_pages(uint64_t word) { return word & 0xfff; }
+
+/* Page @i of buffer @g of creator @cid: a header first, then tagged pages. */
+static void dyn_page(unsigned char *p, uint32_t g, int cid, unsigned long i,
+		     unsigned long pages, int index)
+{
+	uint64_t *q = (uint64_t *)p;
+
+	if (i) {
+		gen(p, (struct tag){ .seq = g, .page = i, .dev = 0x80 | cid, .w = 0xfe });
+		return;
+	}
+	memset(p, 0, pg);
+	q[0] = DYN_MAGIC;
+	q[1] = g;
+	q[2] = cid;
+	q[3] = pages;
+	q[4] = index;
+}
+
+/* Page @i as read through @p is what its creator wrote. */
+static int dyn_same(struct worker *w, const unsigned char *p, uint32_t g, int cid,
+		    unsigned long i, unsigned long pages, int index, const char *how)
+{
+	dyn_page(w->tmp2, g, cid, i, pages, index);
+	if (!memcmp(p, w->tmp2, pg)) {
+		pass(w, CK_DYN_CONTENT);
+		return 1;
+	}
+	fail(w, CK_DYN_CONTENT, "buffer %u of creator %d (/dev/mapper%d): page %lu %s differs",
+	     g, cid, index, i, how);
+	return 0;
+}
+
+/* A held buffer's page @i, through the mapping and through pread(). */
+static void dyn_check_page(struct worker *w, struct dynhold *h, unsigned long i)
+{
+	ssize_t n;
+
+	dyn_same(w, h->map + i * pg, h->gen, h->cid, i, h->pages, h->index, "through a mapping");
+	n = pread(h->fd, w->tmp, pg, (off_t)i * pg);
+	if (n != pg) {
+		fail(w, CK_DYN_CONTENT, "pread of page %lu of /dev/mapper%d (buffer %u): %zd (%s)",
+		     i, h->index, h->gen, n, n < 0 ? errname(errno) : "short");
+		return;
+	}
+	dyn_same(w, w->tmp, h->gen, h->cid, i, h->pages, h->index, "by read()");
+}
+
+/* No buffer made since @h was opened has its index (the old one is held). */
+static void dyn_check_reuse(struct worker *w, struct dynhold *h)
+{
+	for (int c = 0; c < ncreators; c++)
+		for (int k = 0; k < CSLOTS; k++) {
+			uint64_t word = __atomic_load_n(&shm->dyn[c][k], __ATOMIC_ACQUIRE);
+
+			if (word && dyn_index(word) == h->index && dyn_gen(word) > h->since) {
+				fail(w, CK_DYN_REUSE, "/dev/mapper%d is buffer %u of creator %d, "
+				     "made while buffer %u, removed or not, is still open here",
+				     h->index, dyn_gen(word), c, h->gen);
+				return;
+			}
+		}
+	pass(w, CK_DYN_REUSE);
+}
+
+static void dyn_release(struct worker *w, struct dynhold *h)
+{
+	before_release(w);
+	munmap(h->map, h->pages * pg);
+	close(h->fd);
+	h->fd = -1;
+	w->held--;
+}
+
+/*
+ * Open, check and hold a published buffer; or check one held (its content
+ * and that its index was not given to another) and maybe let it go.
+ */
+static void op_dyn(struct worker *w)
+{
+	struct dynhold *h = &w->dh[rn(&w->rng, NDYN)];
+	struct mapper_info info = { .argsz = sizeof(info) };
+	int c = rn(&w->rng, ncreators), fd, index;
+	unsigned long pages;
+	uint64_t word, *hdr;
+	char path[32];
+	uint32_t g;
+	ssize_t n;
+
+	if (h->fd >= 0) {
+		for (int i = 0; i < 2; i++)
+			dyn_check_page(w, h, rn(&w->rng, h->pages));
+		dyn_check_reuse(w, h);
+		count(w, OP_DYN, 0);
+		if (rn(&w->rng, 3) == 0)
+			dyn_release(w, h);
+		return;
+	}
+	word = __atomic_load_n(&shm->dyn[c][rn(&w->rng, CSLOTS)], __ATOMIC_ACQUIRE);
+	if (!word)
+		return;
+	g = dyn_gen(word);
+	index = dyn_index(word);
+	pages = dyn_pages(word);
+	snprintf(path, sizeof(path), "/dev/mapper%d", index);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* It may be gone by now, or being removed. */
+	EXPECT(w, OP_DYN, fd < 0 ? errno : 0, path, 0, ENOENT, ENXIO, ENODEV);
+	if (fd < 0)
+		return;
+	acquired(w, fd, 0, 0);
+	n = pread(fd, w->tmp, pg, 0);
+	hdr = (uint64_t *)w->tmp;
+	if (n != pg || hdr[0] != DYN_MAGIC || hdr[1] != g || hdr[2] != (uint64_t)c) {
+		/* Another buffer has the index by now: the next one's to check. */
+		if (n != pg)
+			fail(w, CK_DYN_CONTENT, "pread of %s: %zd (%s)", path, n,
+			     n < 0 ? errname(errno) : "short");
+		before_release(w);
+		close(fd);
+		w->held--;
+		return;
+	}
+	if (hdr[3] != pages || hdr[4] != (uint64_t)index || ioctl(fd, MAPPER_IOC_INFO, &info) ||
+	    info.buf_size != pages * pg || info.index != (uint32_t)index)
+		fail(w, CK_DYN_CONTENT, "%s (buffer %u of creator %d): header says %llu pages at "
+		     "index %llu, MAPPER_IOC_INFO %llu bytes at %u; published %lu pages", path, g, c,
+		     (unsigned long long)hdr[3], (unsigned long long)hdr[4],
+		     (unsigned long long)info.buf_size, info.index, pages);
+	else
+		pass(w, CK_DYN_CONTENT);
+	*h = (struct dynhold){ .fd = fd, .pages = pages, .gen = g, .cid = c, .index = index,
+			       .since = __atomic_load_n(&shm->dyngen, __ATOMIC_ACQUIRE) };
+	h->map = mmap(NULL, pages * pg, PROT_READ, MAP_SHARED, fd, 0);
+	EXPECT(w, OP_DYN, h->map == MAP_FAILED ? errno : 0, "mmap of a created buffer", 0);
+	if (h->map == MAP_FAILED) {
+		before_release(w);
+		close(fd);
+		h->fd = -1;
+		w->held--;
+		return;
+	}
+	dyn_check_page(w, h, rn(&w->rng, pages));
+}
+
 /* ---- the worker's life --------------------------------------------------- */
 
 static void on_signal(int sig, siginfo_t *si, void *uc)
@@ -1664,6 +1871,8 @@ static void worker_init(struct worker *w, int id)
 	w->st = &shm->st[id];
 	for (int i = 0; i < NFD; i++)
 		w->fds[i].fd = -1;
+	for (int i = 0; i < NDYN; i++)
+		w->dh[i].fd = -1;
 	w->arena = mmap(NULL, NSLOT * SLOTP * pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	w->ro = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	w->edge = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -1753,6 +1962,7 @@ static void *worker_main(void *arg)
 		case OP_LSEEK: op_lseek(w); break;
 		case OP_IOCTL: op_ioctl(w); break;
 		case OP_POLL: op_poll(w); break;
+		case OP_DYN: op_dyn(w); break;
 		}
 		/* Now and then let go of everything, so an unload can win a race. */
 		if (rn(&w->rng, 400) == 0)
@@ -1834,6 +2044,40 @@ static void reload_now(struct reloader *r)
 	EXPECT(w, OP_INSMOD, err, module_params, 0);
 }
 
+/*
+ * Everything let go of: total_bytes is the sum of the sizes of the buffers
+ * there are, which are the load's (created ones are gone, detached ones freed).
+ */
+static void check_total(struct worker *w)
+{
+	long long total = -1, sum = 0;
+	FILE *f = fopen("/sys/class/mapper/total_bytes", "r");
+	int found = 0;
+
+	if (f && fscanf(f, "%lld", &total) != 1)
+		total = -1;
+	if (f)
+		fclose(f);
+	for (int n = 0; n < 4096 && found < 64; n++) {
+		char path[64];
+		long long size = -1;
+
+		snprintf(path, sizeof(path), "/sys/class/mapper/mapper%d/size", n);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fscanf(f, "%lld", &size) == 1)
+			sum += size;
+		fclose(f);
+		found++;
+	}
+	if (total != sum)
+		fail(w, CK_DYN_TOTAL, "total_bytes %lld with %d buffers of %lld bytes in all left",
+		     total, found, sum);
+	else
+		pass(w, CK_DYN_TOTAL);
+}
+
 /* Ask every worker to let go, then unload (must work), reload, check zeroes. */
 static void quiesce(struct reloader *r)
 {
@@ -1850,6 +2094,11 @@ static void quiesce(struct reloader *r)
 				wdone[p] = 1;
 		for (int i = 0; i < nworkers; i++)
 			all &= ld(&shm->ack[i]) == gen || wdone[i / nthr];
+		for (int c = 0; c < ncreators; c++) {
+			if (!cdone[c] && waitpid(cpid[c], &cstatus[c], WNOHANG) == cpid[c])
+				cdone[c] = 1;
+			all &= ld(&shm->ack[nworkers + c]) == gen || cdone[c];
+		}
 		if (!all)
 			usleep(2000);
 	} while (!all && now() < deadline);
@@ -1863,6 +2112,7 @@ static void quiesce(struct reloader *r)
 		if (maps != 0)
 			fail(w, CK_RMMOD_IDLE, "mapper%d: maps is %ld with nothing mapped", d, maps);
 	}
+	check_total(w);
 	for (int tries = 0; tries < 300; tries++) {	/* 3 s for slow debug kernels */
 		err = unload();
 		count(w, OP_RMMOD, err);
@@ -1984,13 +2234,378 @@ static void reloader_main(double end)
 	}
 }
 
+/* ---- the creators ---------------------------------------------------------- */
+
+enum { CS_FREE, CS_LIVE, CS_ZOMBIE };
+
+/* One buffer of a creator: live (enabled, published) or a zombie (detached, held). */
+struct cslot {
+	int state;
+	char name[32];
+	uint32_t gen;
+	int index;
+	unsigned long pages;
+	int fd;				/* the creator's own file, or -1 */
+	unsigned char *map;		/* the creator's own mapping of it all, or NULL */
+};
+
+struct creator {
+	struct worker w;		/* stats, rng and buffers; id -2 - cid */
+	int cid;
+	struct cslot s[CSLOTS];
+};
+
+static int cfs_set(const char *name, const char *attr, const char *text)
+{
+	char path[128];
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), CFS "/%s/%s", name, attr);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	if (write(fd, text, strlen(text)) < 0)
+		err = errno;
+	close(fd);
+	return err;
+}
+
+static long cfs_get(const char *name, const char *attr)
+{
+	char path[128], text[32] = "";
+	long v = -999;
+	FILE *f;
+
+	snprintf(path, sizeof(path), CFS "/%s/%s", name, attr);
+	f = fopen(path, "r");
+	if (f && fgets(text, sizeof(text), f))
+		v = strtol(text, NULL, 10);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+static int sysfs_name_is(int index, const char *name)
+{
+	char path[64], text[64] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/mapper/mapper%d/name", index);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (!fgets(text, sizeof(text), f))
+		text[0] = '\0';
+	fclose(f);
+	text[strcspn(text, "\n")] = '\0';
+	return !strcmp(text, name);
+}
+
+static int index_present(int index)
+{
+	char dev[32], sys[64];
+
+	snprintf(dev, sizeof(dev), "/dev/mapper%d", index);
+	snprintf(sys, sizeof(sys), "/sys/class/mapper/mapper%d", index);
+	return !access(dev, F_OK) || !access(sys, F_OK);
+}
+
+static void cr_unpublish(struct creator *cr, int k)
+{
+	__atomic_store_n(&shm->dyn[cr->cid][k], 0, __ATOMIC_RELEASE);
+}
+
+static void cr_drop_own(struct cslot *sl)
+{
+	if (sl->map)
+		munmap(sl->map, sl->pages * pg);
+	if (sl->fd >= 0)
+		close(sl->fd);
+	sl->map = NULL;
+	sl->fd = -1;
+}
+
+/* mkdir, size, node, enable; then the content, then published. */
+static void cr_create(struct creator *cr, int k)
+{
+	struct worker *w = &cr->w;
+	struct cslot *sl = &cr->s[k];
+	char path[128], text[32];
+	int err, fd;
+
+	sl->gen = (uint32_t)__atomic_add_fetch(&shm->dyngen, 1, __ATOMIC_ACQ_REL);
+	sl->pages = 1 + rn(&w->rng, 64);
+	snprintf(sl->name, sizeof(sl->name), "s%d-%u", cr->cid, sl->gen);
+	snprintf(path, sizeof(path), CFS "/%s", sl->name);
+	err = mkdir(path, 0755) ? errno : 0;
+	/* With unloads, the module may be gone, coming or going. */
+	if (reload)
+		EXPECT(w, OP_CREATE, err, "mkdir", 0, ENOENT, EINVAL, EAGAIN, ENODEV);
+	else
+		EXPECT(w, OP_CREATE, err, "mkdir", 0);
+	if (err)
+		return;
+	snprintf(text, sizeof(text), "%lu", sl->pages * pg);
+	err = cfs_set(sl->name, "size", text);
+	if (!err && rn(&w->rng, 2))
+		err = cfs_set(sl->name, "node", rn(&w->rng, 2) ? "0" : "-1");
+	if (!err)
+		err = cfs_set(sl->name, "enable", "1");
+	EXPECT(w, OP_CREATE, err, "size, node and enable", 0);
+	if (err) {
+		rmdir(path);
+		return;
+	}
+	sl->index = (int)cfs_get(sl->name, "index");
+	snprintf(text, sizeof(text), "/dev/mapper%d", sl->index);
+	fd = open(text, O_RDWR | O_CLOEXEC);
+	if (sl->index < 0 || fd < 0 || !sysfs_name_is(sl->index, sl->name) ||
+	    sysfs_maps(sl->index) != 0) {
+		fail(w, CK_DYN_LIFE, "%s enabled: index %d, %s %s, sysfs name %s", sl->name,
+		     sl->index, text, fd < 0 ? errname(errno) : "opened",
+		     sysfs_name_is(sl->index, sl->name) ? "right" : "wrong or missing");
+		if (fd >= 0)
+			close(fd);
+		cfs_set(sl->name, "enable", "0");
+		rmdir(path);
+		return;
+	}
+	pass(w, CK_DYN_LIFE);
+	for (unsigned long i = 0; i < sl->pages; i++) {
+		dyn_page(w->tmp, sl->gen, cr->cid, i, sl->pages, sl->index);
+		if (pwrite(fd, w->tmp, pg, (off_t)i * pg) != pg) {
+			fail(w, CK_ERRNO, "pwrite of page %lu of %s: %s", i, text, errname(errno));
+			break;
+		}
+	}
+	sl->fd = fd;
+	sl->map = NULL;
+	sl->state = CS_LIVE;
+	if (rn(&w->rng, 2))
+		cr_drop_own(sl);
+	__atomic_store_n(&shm->dyn[cr->cid][k], dyn_word(sl->gen, sl->index, sl->pages),
+			 __ATOMIC_RELEASE);
+}
+
+/* After a removal: enable 0, index -1, and the name gone from sysfs. */
+static void cr_check_gone(struct creator *cr, struct cslot *sl)
+{
+	struct worker *w = &cr->w;
+
+	if (cfs_get(sl->name, "enable") != 0 || cfs_get(sl->name, "index") != -1 ||
+	    sysfs_name_is(sl->index, sl->name))
+		fail(w, CK_DYN_LIFE, "%s removed: enable %ld, index %ld, sysfs name %s", sl->name,
+		     cfs_get(sl->name, "enable"), cfs_get(sl->name, "index"),
+		     sysfs_name_is(sl->index, sl->name) ? "still there" : "gone");
+	else
+		pass(w, CK_DYN_LIFE);
+}
+
+static void cr_rmdir(struct creator *cr, struct cslot *sl)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), CFS "/%s", sl->name);
+	EXPECT(&cr->w, OP_RMDIR, rmdir(path) ? errno : 0, path, 0);
+}
+
+/* Strict removal: EBUSY while a worker holds it, then lazily. */
+static void cr_remove(struct creator *cr, int k)
+{
+	struct worker *w = &cr->w;
+	struct cslot *sl = &cr->s[k];
+	int err;
+
+	cr_unpublish(cr, k);
+	cr_drop_own(sl);
+	err = cfs_set(sl->name, "enable", "0");
+	EXPECT(w, OP_REMOVE, err, "enable=0", 0, EBUSY);
+	if (err == EBUSY)
+		EXPECT(w, OP_DETACH, cfs_set(sl->name, "detach", "1"), "detach=1", 0);
+	cr_check_gone(cr, sl);
+	cr_rmdir(cr, sl);
+	sl->state = CS_FREE;
+}
+
+/* The index stays taken while the creator holds the removed buffer. */
+static void cr_zombie_check(struct creator *cr, struct cslot *sl, int all)
+{
+	struct worker *w = &cr->w;
+
+	if (index_present(sl->index))
+		fail(w, CK_DYN_REUSE, "/dev/mapper%d or its sysfs directory is there while "
+		     "buffer %s, removed, is still %s here", sl->index, sl->name,
+		     sl->fd >= 0 ? "open" : "mapped");
+	else
+		pass(w, CK_DYN_REUSE);
+	for (unsigned long i = 0; i < sl->pages; i++) {
+		if (!all && i && rn(&w->rng, 4))
+			continue;
+		dyn_same(w, sl->map + i * pg, sl->gen, cr->cid, i, sl->pages, sl->index,
+			 "through the creator's mapping after detach");
+	}
+}
+
+/* Lazy removal while the creator holds a mapping (and maybe its file). */
+static void cr_detach_held(struct creator *cr, int k)
+{
+	struct worker *w = &cr->w;
+	struct cslot *sl = &cr->s[k];
+	char path[32];
+
+	cr_unpublish(cr, k);
+	snprintf(path, sizeof(path), "/dev/mapper%d", sl->index);
+	if (sl->fd < 0)
+		sl->fd = open(path, O_RDWR | O_CLOEXEC);
+	if (sl->fd < 0) {
+		fail(w, CK_ERRNO, "open of %s (%s, live): %s", path, sl->name, errname(errno));
+		cr_remove(cr, k);
+		return;
+	}
+	if (!sl->map) {
+		sl->map = mmap(NULL, sl->pages * pg, PROT_READ, MAP_SHARED, sl->fd, 0);
+		if (sl->map == MAP_FAILED) {
+			fail(w, CK_ERRNO, "mmap of %s: %s", path, errname(errno));
+			sl->map = NULL;
+			cr_remove(cr, k);
+			return;
+		}
+	}
+	if (rn(&w->rng, 2)) {	/* the mapping alone keeps it */
+		close(sl->fd);
+		sl->fd = -1;
+	}
+	EXPECT(w, OP_DETACH, cfs_set(sl->name, "detach", "1"), "detach=1 while held", 0);
+	cr_check_gone(cr, sl);
+	cr_rmdir(cr, sl);
+	sl->state = CS_ZOMBIE;
+	cr_zombie_check(cr, sl, 1);
+}
+
+/* A strict removal under the creator's own mapping, its file closed: EBUSY. */
+static void cr_busy(struct creator *cr, int k)
+{
+	struct worker *w = &cr->w;
+	struct cslot *sl = &cr->s[k];
+	char path[32];
+	void *p;
+	int fd;
+
+	snprintf(path, sizeof(path), "/dev/mapper%d", sl->index);
+	fd = sl->fd >= 0 ? sl->fd : open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fail(w, CK_ERRNO, "open of %s (%s, live): %s", path, sl->name, errname(errno));
+		return;
+	}
+	p = mmap(NULL, pg, PROT_READ, MAP_SHARED, fd, 0);
+	if (fd != sl->fd)
+		close(fd);
+	if (p == MAP_FAILED) {
+		fail(w, CK_ERRNO, "mmap of %s: %s", path, errname(errno));
+		return;
+	}
+	if (EXPECT(w, OP_REMOVE, cfs_set(sl->name, "enable", "0"), "enable=0 while mapped", EBUSY))
+		pass(w, CK_DYN_LIFE);
+	else
+		sl->state = CS_FREE;	/* removed under a mapping: reported */
+	dyn_same(w, p, sl->gen, cr->cid, 0, sl->pages, sl->index, "after a refused removal");
+	munmap(p, pg);
+	if (sl->state == CS_FREE) {
+		cr_unpublish(cr, k);
+		cr_drop_own(sl);
+		cr_rmdir(cr, sl);
+	}
+}
+
+/* Everything of this creator gone: for a quiesce, and at the end. */
+static void cr_release_all(struct creator *cr)
+{
+	for (int k = 0; k < CSLOTS; k++) {
+		struct cslot *sl = &cr->s[k];
+
+		if (sl->state == CS_LIVE)
+			cr_remove(cr, k);
+		cr_drop_own(sl);
+		sl->state = CS_FREE;
+	}
+}
+
+static void creator_main(int cid)
+{
+	struct creator *cr = calloc(1, sizeof(*cr));
+	struct worker *w;
+
+	if (!cr)
+		exit(2);
+	w = &cr->w;
+	cr->cid = cid;
+	w->id = -2 - cid;
+	w->rng = seed ^ (0xc4ea7e5ULL * (cid + 1));
+	w->st = &shm->st[MAXW + 1 + cid];
+	w->tmp = malloc(2 * pg);
+	w->tmp2 = malloc(pg);
+	if (!w->tmp || !w->tmp2)
+		exit(2);
+	for (int k = 0; k < CSLOTS; k++)
+		cr->s[k].fd = -1;
+	while (!ldi(&shm->stop)) {
+		int k = rn(&w->rng, CSLOTS), a = rn(&w->rng, 10);
+		struct cslot *sl = &cr->s[k];
+
+		if (ldi(&shm->phase)) {		/* let go of everything for an unload */
+			cr_release_all(cr);
+			while (ldi(&shm->phase) && !ldi(&shm->stop)) {
+				__atomic_store_n(&shm->ack[nworkers + cid], ld(&shm->qgen),
+						 __ATOMIC_RELEASE);
+				usleep(2000);
+			}
+			continue;
+		}
+		if (sl->state == CS_FREE) {
+			cr_create(cr, k);
+		} else if (sl->state == CS_ZOMBIE) {
+			cr_zombie_check(cr, sl, 0);
+			if (a < 4) {
+				cr_drop_own(sl);
+				sl->state = CS_FREE;
+			}
+		} else if (a < 3) {
+			cr_remove(cr, k);
+		} else if (a < 5) {
+			cr_detach_held(cr, k);
+		} else if (a < 6) {
+			cr_busy(cr, k);
+		} else if (a < 8) {	/* the content stays while live */
+			int fd = sl->fd >= 0 ? sl->fd : -1;
+			char path[32];
+			unsigned long i = rn(&w->rng, sl->pages);
+
+			snprintf(path, sizeof(path), "/dev/mapper%d", sl->index);
+			if (fd < 0)
+				fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0 || pread(fd, w->tmp, pg, (off_t)i * pg) != pg)
+				fail(w, CK_ERRNO, "read of live %s (%s): %s", path, sl->name,
+				     errname(errno));
+			else
+				dyn_same(w, w->tmp, sl->gen, cid, i, sl->pages, sl->index,
+					 "read by its creator");
+			if (fd >= 0 && fd != sl->fd)
+				close(fd);
+		}
+		usleep(500 + rn(&w->rng, 3000));
+	}
+	cr_release_all(cr);
+	pass(w, CK_WORKERS);
+	exit(0);
+}
+
 /* ---- setup and report ----------------------------------------------------- */
 
 static void usage(int status)
 {
 	printf("usage: mapper_stress [--seconds N] [--seed N] [--workers P] [--threads T]\n"
 	       "                     [--reload-every S] [--no-reload] [--module KO]\n"
-	       "                     [--params STRING] [--memfd SIZE] [--verbose]\n");
+	       "                     [--params STRING] [--creators C] [--memfd SIZE] [--verbose]\n");
 	exit(status);
 }
 
@@ -2047,11 +2662,11 @@ static void report(double took)
 	int passed = 0, failed = 0, notrun = 0;
 
 	memset(&sum, 0, sizeof(sum));
-	for (int i = 0; i <= MAXW; i++)
+	for (int i = 0; i < NST; i++)
 		for (int o = 0; o < OP_NR; o++)
 			for (int e = 0; e < NERR; e++)
 				sum.ops[o][e] += shm->st[i].ops[o][e];
-	for (int i = 0; i <= MAXW; i++)
+	for (int i = 0; i < NST; i++)
 		for (int c = 0; c < CK_NR; c++) {
 			sum.pass[c] += shm->st[i].pass[c];
 			sum.fail[c] += shm->st[i].fail[c];
@@ -2111,6 +2726,7 @@ int main(int argc, char **argv)
 		{ "module", required_argument, NULL, 'm' },
 		{ "params", required_argument, NULL, 'p' },
 		{ "memfd", required_argument, NULL, 'f' },
+		{ "creators", required_argument, NULL, 'c' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -2119,7 +2735,7 @@ int main(int argc, char **argv)
 	double start, end;
 	char *endp;
 
-	while ((c = getopt_long(argc, argv, "s:S:w:t:r:nm:p:f:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:S:w:t:r:nm:p:f:c:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': seconds = strtoul(optarg, NULL, 0); break;
 		case 'S':
@@ -2138,6 +2754,11 @@ int main(int argc, char **argv)
 			memfd_size = strtoul(optarg, &endp, 0);
 			memfd_size <<= *endp == 'K' ? 10 : *endp == 'M' ? 20 : *endp == 'G' ? 30 : 0;
 			if (!memfd_size || memfd_size % sysconf(_SC_PAGESIZE))
+				usage(2);
+			break;
+		case 'c':
+			ncreators = strtol(optarg, &endp, 0);
+			if (*endp || !*optarg || ncreators < 0 || ncreators > MAXC)
 				usage(2);
 			break;
 		case 'v': verbose = 1; break;
@@ -2162,6 +2783,14 @@ int main(int argc, char **argv)
 	shm = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (shm == MAP_FAILED || setup_target())
 		return 2;
+	if (ncreators < 0)
+		ncreators = mapper_mode && !access(CFS, F_OK);
+	if (ncreators && (!mapper_mode || access(CFS, F_OK))) {
+		fprintf(stderr, "mapper_stress: --creators needs mapper's configfs (%s)\n", CFS);
+		return 2;
+	}
+	if (!ncreators)
+		op_weight[OP_DYN] = 0;
 	npages = bufsize / pg;
 	/* The last page is scratch; the rest is shared out among the workers. */
 	per_worker = (npages - 1) / nworkers;
@@ -2173,8 +2802,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	say("stress: %u s, %d processes x %d threads, %d device%s of %zu bytes, %lu pages each "
-	    "per worker, %s", seconds, nproc, nthr, ndev, ndev == 1 ? "" : "s", bufsize,
-	    per_worker, reload ? "with unloads" : mapper_mode ? "no unloads" : "on memfds");
+	    "per worker, %d creator%s, %s", seconds, nproc, nthr, ndev, ndev == 1 ? "" : "s",
+	    bufsize, per_worker, ncreators, ncreators == 1 ? "" : "s",
+	    reload ? "with unloads" : mapper_mode ? "no unloads" : "on memfds");
 	if (verbose)
 		say("stress: targets %s %s", devpath[0], ndev > 1 ? devpath[1] : "");
 
@@ -2189,6 +2819,15 @@ int main(int argc, char **argv)
 		if (wpid[p] == 0)
 			_exit(worker_process(p * nthr));
 	}
+	for (int c2 = 0; c2 < ncreators; c2++) {
+		cpid[c2] = fork();
+		if (cpid[c2] < 0) {
+			perror("fork");
+			return 2;
+		}
+		if (cpid[c2] == 0)
+			creator_main(c2);
+	}
 	reloader_main(end);
 	__atomic_store_n(&shm->stop, 1, __ATOMIC_RELEASE);
 	__atomic_store_n(&shm->phase, 0, __ATOMIC_RELEASE);
@@ -2202,6 +2841,34 @@ int main(int argc, char **argv)
 			      WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
 		}
 	}
+	for (int c2 = 0; c2 < ncreators; c2++) {
+		int st = cstatus[c2];
+
+		if ((!cdone[c2] && waitpid(cpid[c2], &st, 0) != cpid[c2]) || !WIFEXITED(st) ||
+		    WEXITSTATUS(st)) {
+			failf(&shm->st[MAXW], -1, CK_WORKERS, "creator process %d %s %d", c2,
+			      WIFSIGNALED(st) ? "killed by signal" : "exited with",
+			      WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+		}
+	}
+	if (ncreators) {
+		struct worker fin = { .id = -1, .st = &shm->st[MAXW] };
+
+		check_total(&fin);
+		if (access(CFS, F_OK) == 0 && access(CFS "/.", F_OK) == 0) {
+			int left = 0;
+			DIR *d = opendir(CFS);
+			struct dirent *e;
+
+			while (d && (e = readdir(d)))
+				left += e->d_name[0] != '.';
+			if (d)
+				closedir(d);
+			if (left)
+				failf(&shm->st[MAXW], -1, CK_DYN_LIFE,
+				      "%d configfs items left after every creator ended", left);
+		}
+	}
 	if (mapper_mode)
 		for (int d = 0; d < ndev; d++) {
 			long maps = sysfs_maps(d);
@@ -2212,7 +2879,7 @@ int main(int argc, char **argv)
 		}
 	report(now() - start);
 	for (int c2 = 0; c2 < CK_NR; c2++)
-		for (int i = 0; i <= MAXW; i++)
+		for (int i = 0; i < NST; i++)
 			if (shm->st[i].fail[c2])
 				status = 1;
 	return status;
