@@ -52,19 +52,34 @@ enum size_err size_parse(const char *s, uint64_t *v)
 	return SIZE_BAD;
 }
 
-const char *size_human(uint64_t n, char *buf, size_t len)
+/* @n in the largest of @unit (powers of 1024) it reaches, @sep between. */
+static const char *size_fmt(uint64_t n, char *buf, size_t len, const char *const unit[7],
+			    const char *sep)
 {
-	static const char *const unit[] = { "bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
 	unsigned int u = 0;
 
 	while (u < 6 && n >> (10 * (u + 1)))
 		u++;
 	/* Whole units only when exact: 2^64 - 1 bytes is "16.0 EiB", not "16 EiB". */
 	if (!(n & ((1ull << (10 * u)) - 1)))
-		snprintf(buf, len, "%llu %s", (unsigned long long)(n >> (10 * u)), unit[u]);
+		snprintf(buf, len, "%llu%s%s", (unsigned long long)(n >> (10 * u)), sep, unit[u]);
 	else
-		snprintf(buf, len, "%.1f %s", (double)n / (double)(1ull << (10 * u)), unit[u]);
+		snprintf(buf, len, "%.1f%s%s", (double)n / (double)(1ull << (10 * u)), sep, unit[u]);
 	return buf;
+}
+
+const char *size_human(uint64_t n, char *buf, size_t len)
+{
+	static const char *const unit[7] = { "bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+
+	return size_fmt(n, buf, len, unit, " ");
+}
+
+const char *size_short(uint64_t n, char *buf, size_t len)
+{
+	static const char *const unit[7] = { "B", "K", "M", "G", "T", "P", "E" };
+
+	return size_fmt(n, buf, len, unit, "");
 }
 
 const char *sys_root(void)

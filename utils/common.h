@@ -34,6 +34,9 @@ enum size_err size_parse(const char *s, uint64_t *v);
 /* "64 MiB", "1.5 GiB", "512 bytes" into @buf. */
 const char *size_human(uint64_t n, char *buf, size_t len);
 
+/* The same in one word, for tables: "64M", "1.5G", "512B". */
+const char *size_short(uint64_t n, char *buf, size_t len);
+
 /* --- the sysfs tree -------------------------------------------------------- */
 
 /*

@@ -874,7 +874,7 @@ static int cmd_list(int argc, char **argv)
 		else if (bytes)
 			snprintf(r[2], 64, "%llu", (unsigned long long)b->size);
 		else
-			size_human(b->size, r[2], 64);
+			size_short(b->size, r[2], 64);
 		if (b->node < 0)
 			strcpy(r[3], "-");
 		else

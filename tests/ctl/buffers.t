@@ -129,10 +129,10 @@ for my $step (['mkdir', 13, qr/\/sys\/kernel\/config\/mapper\/x: Permission deni
 	ok_run('list: setup', $t, ['create', '--size', '1536K', '--name', 'a-rather-long-name_of_31_chars', '--node', '1']);
 	my $o = ok_run('list', $t, ['list']);
 	is($o, <<'T', 'list: the table');
-NAME                           DEVICE          SIZE NODE CACHE  MAPS HOLDERS
-mapper0                        /dev/mapper0   4 KiB    - cached    0       0
-mapper1                        /dev/mapper1 1.5 GiB    - wc        2       ?
-a-rather-long-name_of_31_chars /dev/mapper2 1.5 MiB    1 cached    0       0
+NAME                           DEVICE       SIZE NODE CACHE  MAPS HOLDERS
+mapper0                        /dev/mapper0   4K    - cached    0       0
+mapper1                        /dev/mapper1 1.5G    - wc        2       ?
+a-rather-long-name_of_31_chars /dev/mapper2 1.5M    1 cached    0       0
 T
 	is((ctl($t, 'list', '--bytes'))[0], <<'T', 'list --bytes');
 NAME                           DEVICE             SIZE NODE CACHE  MAPS HOLDERS
@@ -165,7 +165,12 @@ T
 	load_time($e, 0, size => '18446744073709551615');
 	$v = decode_json((ctl($e, 'list', '--json'))[0]);
 	is($v->[0]{size}, '18446744073709551615', 'list --json: a size of 2^64 - 1 to the byte');
-	like((ctl($e, 'list'))[0], qr/mapper0 +\/dev\/mapper0 +16\.0 EiB/, 'list: 2^64 - 1 bytes shown');
+	like((ctl($e, 'list'))[0], qr/mapper0 +\/dev\/mapper0 +16\.0E /, 'list: 2^64 - 1 bytes shown, not rounded to 16E');
+	spit("$e/sys/class/mapper/mapper0/size", "1023\n");
+	like((ctl($e, 'list'))[0], qr/mapper0 +\/dev\/mapper0 +1023B /, 'list: bytes below 1K');
+	spit("$e/sys/class/mapper/mapper0/size", "1073741824\n");
+	my @f = split ' ', (split /\n/, (ctl($e, 'list'))[0])[1];
+	is_deeply(\@f, ['mapper0', '/dev/mapper0', '1G', '-', 'cached', '0', '0'], 'list: seven words a line, for awk');
 }
 
 # remove: by name, /dev/mapperN, /dev/mapper-by-name/NAME; busy; lazy;

@@ -65,7 +65,7 @@ check mapper-dump-as-member 'runuser -u alice -- mapper-dump -n 64 -s 4096 /dev/
 # /etc/mapper.conf, applied at boot by mapper-setup.service (the udev rule).
 check mapper-conf-applied-at-boot "setup_ran 0; journalctl -b -u mapper-setup --no-pager | grep -E 'ring: /dev/mapper[0-9]+: created' && journalctl -b -u mapper-setup --no-pager | grep -E 'frames: /dev/mapper[0-9]+: created'"
 check mapper-conf-buffers-named-and-linked conf_buffers
-check mapperctl-list-as-member 'runuser -u alice -- mapperctl list | tee /dev/stderr | grep -E "^ring +/dev/mapper[0-9]+ +4 MiB +- +cached " && runuser -u alice -- mapperctl list --json | grep -q "\"name\": \"frames\""'
+check mapperctl-list-as-member 'runuser -u alice -- mapperctl list | tee /dev/stderr | grep -E "^ring +/dev/mapper[0-9]+ +4M +- +cached " && runuser -u alice -- mapperctl list --json | grep -q "\"name\": \"frames\""'
 check member-reads-by-name 'for n in ring frames; do runuser -u alice -- mapper-dump -n 32 /dev/mapper-by-name/$n | tee /dev/stderr | head -n 1 | grep -qx "00000000  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|" || exit 1; runuser -u alice -- dd if=/dev/mapper-by-name/$n of=/dev/null bs=1M count=1 status=none || exit 1; done'
 check member-writes-by-name 'runuser -u alice -- sh -c "printf hello >/dev/mapper-by-name/ring" && runuser -u alice -- mapper-dump -n 5 /dev/mapper-by-name/ring | grep -q "|hello|"'
 check outsider-refused-by-name '! runuser -u bob -- dd if=/dev/mapper-by-name/frames of=/dev/null count=1 status=none'
