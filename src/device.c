@@ -148,6 +148,7 @@ struct mapper_dev *mapper_dev_create(const struct mapper_spec *spec)
 		return ERR_PTR(ret);
 	}
 	md->index = ret;
+	INIT_LIST_HEAD(&md->files);
 	md->buf = buf;
 	buf->md = md;
 	if (spec->name)
@@ -220,25 +221,54 @@ void mapper_dev_announce(struct mapper_dev *md)
 		dev_warn(&md->dev, "udev was not told of the device: its node keeps the default owner and mode\n");
 }
 
+/*
+ * Open files that a descriptor (or a call in flight) holds: those only the
+ * mappings made through them keep open, each mapping holding its file, are
+ * counted as mappings. For users to read; removal goes by opens.
+ */
+static unsigned int __mapper_dev_fds(struct mapper_dev *md)
+{
+	struct mapper_file *mf;
+	unsigned int n = 0;
+
+	lockdep_assert_held(&mapper_lock);
+	list_for_each_entry(mf, &md->files, node)
+		if (file_count(mf->file) > atomic_read(&mf->vmas))
+			n++;
+	return n;
+}
+
+unsigned int mapper_dev_fds(struct mapper_dev *md)
+{
+	unsigned int n;
+
+	mutex_lock(&mapper_lock);
+	n = __mapper_dev_fds(md);
+	mutex_unlock(&mapper_lock);
+	return n;
+}
+
 /* "1 open file, 2 mappings" into @s: what keeps @md from going. */
 static bool mapper_dev_busy(struct mapper_dev *md, char *s, size_t size)
 {
 	unsigned long maps = atomic_long_read(&md->buf->maps);
 	unsigned int holders = md->buf->holders;
+	unsigned int fds = __mapper_dev_fds(md);
 	int n = 0;
 
 	lockdep_assert_held(&mapper_lock);
 	s[0] = '\0';
-	if (md->opens)
-		n += scnprintf(s + n, size - n, "%u open file%s", md->opens,
-			       md->opens == 1 ? "" : "s");
+	if (fds)
+		n += scnprintf(s + n, size - n, "%u open file%s", fds, fds == 1 ? "" : "s");
+	else if (md->opens && !maps)
+		n += scnprintf(s + n, size - n, "a file in use");
 	if (maps)
 		n += scnprintf(s + n, size - n, "%s%lu mapping%s", n ? ", " : "",
 			       maps, maps == 1 ? "" : "s");
 	if (holders)
 		n += scnprintf(s + n, size - n, "%s%u kernel holder%s", n ? ", " : "",
 			       holders, holders == 1 ? "" : "s");
-	return n;
+	return md->opens || maps || holders;
 }
 
 /*
@@ -282,8 +312,8 @@ void mapper_dev_destroy(struct mapper_dev *md)
 	put_device(&md->dev);
 }
 
-/* open(): the live device of @index with one more open file, or NULL. */
-struct mapper_dev *mapper_dev_open(unsigned int index)
+/* open(): the live device of @index with @mf one more open file, or NULL. */
+struct mapper_dev *mapper_dev_open(unsigned int index, struct mapper_file *mf)
 {
 	struct mapper_dev *md;
 
@@ -291,16 +321,21 @@ struct mapper_dev *mapper_dev_open(unsigned int index)
 	md = xa_load(&mapper_devs, index);
 	if (md) {
 		md->opens++;
+		list_add(&mf->node, &md->files);
+		mf->md = md;
 		get_device(&md->dev);
 	}
 	mutex_unlock(&mapper_lock);
 	return md;
 }
 
-void mapper_dev_close(struct mapper_dev *md)
+void mapper_dev_close(struct mapper_file *mf)
 {
+	struct mapper_dev *md = mf->md;
+
 	mutex_lock(&mapper_lock);
 	md->opens--;
+	list_del(&mf->node);
 	mutex_unlock(&mapper_lock);
 	put_device(&md->dev);
 }

@@ -30,12 +30,13 @@ static int mapper_open(struct inode *inode, struct file *file)
 	if (!mf)
 		return -ENOMEM;
 	/* Removed, or never there: every minor of the region reaches here. */
-	md = mapper_dev_open(iminor(inode));
+	mf->file = file;
+	atomic_set(&mf->vmas, 0);
+	md = mapper_dev_open(iminor(inode), mf);
 	if (!md) {
 		kfree(mf);
 		return -ENXIO;
 	}
-	mf->md = md;
 	mf->seen = atomic64_read(&md->buf->events);
 	file->private_data = mf;
 	/* The buffer's own inode behind every mapping: see inode.c. */
@@ -47,7 +48,7 @@ static int mapper_release(struct inode *inode, struct file *file)
 {
 	struct mapper_file *mf = file->private_data;
 
-	mapper_dev_close(mf->md);
+	mapper_dev_close(mf);
 	kfree(mf);
 	return 0;
 }

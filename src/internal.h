@@ -89,7 +89,8 @@ struct mapper_dev {
 	char name[MAPPER_NAME_MAX + 1];
 	struct mapper_buf *buf;
 	/* Under mapper_lock (device.c). */
-	unsigned int opens;		/* open files */
+	unsigned int opens;		/* open files, those kept by a mapping too */
+	struct list_head files;		/* their struct mapper_file */
 	bool live;			/* registered: open() and lookups find it */
 };
 
@@ -107,6 +108,9 @@ struct mapper_spec {
 /* What an open file of /dev/mapperN remembers. */
 struct mapper_file {
 	struct mapper_dev *md;
+	struct file *file;
+	struct list_head node;		/* in md->files, under mapper_lock */
+	atomic_t vmas;			/* mappings made through it (their vm_file) */
 	u64 seen;			/* events acknowledged by MAPPER_IOC_INFO */
 };
 
@@ -120,8 +124,9 @@ void mapper_dev_announce(struct mapper_dev *md);
 int mapper_dev_remove(struct mapper_dev *md, bool lazy);
 void mapper_dev_destroy(struct mapper_dev *md);
 bool mapper_name_live(const char *name);
-struct mapper_dev *mapper_dev_open(unsigned int index);
-void mapper_dev_close(struct mapper_dev *md);
+struct mapper_dev *mapper_dev_open(unsigned int index, struct mapper_file *mf);
+void mapper_dev_close(struct mapper_file *mf);
+unsigned int mapper_dev_fds(struct mapper_dev *md);
 struct mapper_dev *mapper_dev_hold(unsigned int index, const char *name);
 void mapper_dev_exit(void);
 

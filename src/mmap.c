@@ -48,16 +48,21 @@ static bool mapper_vma_is_cow(struct vm_area_struct *vma)
 static void mapper_vm_open(struct vm_area_struct *vma)
 {
 	struct mapper_buf *buf = vma->vm_private_data;
+	struct mapper_file *mf = vma->vm_file->private_data;
 
 	/* Called for fork, VMA splits and mremap moves: one count per VMA. */
 	mapper_buf_get(buf);
 	atomic_long_inc(&buf->maps);
+	/* Each VMA holds its vm_file: see mapper_dev_fds(). */
+	atomic_inc(&mf->vmas);
 }
 
 static void mapper_vm_close(struct vm_area_struct *vma)
 {
 	struct mapper_buf *buf = vma->vm_private_data;
+	struct mapper_file *mf = vma->vm_file->private_data;
 
+	atomic_dec(&mf->vmas);
 	atomic_long_dec(&buf->maps);
 	mapper_buf_put(buf);
 }

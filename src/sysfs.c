@@ -44,7 +44,7 @@ static DEVICE_ATTR_RO(node);
 static ssize_t opens_show(struct device *dev, struct device_attribute *attr,
 			  char *page)
 {
-	return sysfs_emit(page, "%u\n", READ_ONCE(to_mapper_dev(dev)->opens));
+	return sysfs_emit(page, "%u\n", mapper_dev_fds(to_mapper_dev(dev)));
 }
 static DEVICE_ATTR_RO(opens);
 
@@ -55,9 +55,7 @@ static ssize_t holders_show(struct device *dev, struct device_attribute *attr,
 	struct mapper_dev *md = to_mapper_dev(dev);
 	unsigned int n;
 
-	mutex_lock(&mapper_lock);
-	n = md->opens + md->buf->holders;
-	mutex_unlock(&mapper_lock);
+	n = mapper_dev_fds(md) + READ_ONCE(md->buf->holders);
 	return sysfs_emit(page, "%u\n", n);
 }
 static DEVICE_ATTR_RO(holders);
