@@ -1258,7 +1258,11 @@ int main(int argc, char **argv)
 			}
 		}
 		optind = 0;
-		return cmds[i].fn(argc, argv);
+		c = cmds[i].fn(argc, argv);
+		/* What was printed must have arrived: a device path lost is a failure. */
+		if (fflush(stdout) || ferror(stdout))
+			die(1, "standard output: %s", strerror(errno ? errno : EIO));
+		return c;
 	}
 	die(2, "%s: no such command; give create, remove, list or apply", q(argv[optind]));
 }

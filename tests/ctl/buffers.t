@@ -158,6 +158,9 @@ T
 		my ($po, $pe2, $pc2) = run('python3', '-m', 'json.tool', "$TMP/list.json");
 		ok($pc2 == 0, 'list --json: python3 -m json.tool reads it') or diag($pe2);
 	}
+	my ($fo, $fe, $fc) = run('sh', '-c', '"$0" list >/dev/full', $CTL, {env => {MAPPER_SYSROOT => $t}});
+	ok($fc == 1 && $fe =~ /^mapperctl: list: standard output: No space left on device\n\z/, 'list to a full disk: exit 1')
+		or diag("exit $fc: $fe");
 	my $e = fake_tree();
 	is((ctl($e, 'list', '--json'))[0], "[ ]\n", 'list --json: none is an empty array');
 	is((ctl($e, 'list'))[0], "NAME DEVICE SIZE NODE CACHE MAPS HOLDERS\n", 'list: none is the header');
