@@ -11,6 +11,10 @@
  *	# modprobe mapper && insmod mapper_sample.ko period_ms=100
  *	$ mapper-dump -n 256 /dev/mapper0
  *
+ * With history=BYTES it also keeps a copy of every record in a private buffer
+ * of its own (mapper_create(): no device node, counted in
+ * /sys/class/mapper/total_bytes), as a driver keeps a trace of its own.
+ *
  * Never loaded automatically: it only shows how a driver uses the API.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -18,6 +22,7 @@
 #include <linux/kernel.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
+#include <linux/numa.h>
 #include <linux/string.h>
 #include <linux/workqueue.h>
 
@@ -36,7 +41,14 @@ static unsigned int period_ms = 100;
 module_param(period_ms, uint, 0444);
 MODULE_PARM_DESC(period_ms, "milliseconds between records (1-60000, default 100)");
 
+static unsigned int history;
+module_param(history, uint, 0444);
+MODULE_PARM_DESC(history, "bytes of a private buffer keeping a copy of every record (default 0: none)");
+
 static struct mapper_buf *buf;
+static struct mapper_buf *hist;
+static struct mapper_sample_record *hist_ring;
+static unsigned int hist_slots;
 static struct mapper_sample_header *hdr;
 static char *cmd;
 static u64 written;
@@ -75,6 +87,8 @@ static void mapper_sample_write(struct work_struct *unused)
 	wmb();			/* the record before head counts it */
 	WRITE_ONCE(hdr->head, ++written);
 
+	if (hist_ring)
+		hist_ring[(written - 1) % hist_slots] = *rec;
 	mapper_notify(buf);
 	schedule_delayed_work(&work, msecs_to_jiffies(period_ms));
 }
@@ -82,6 +96,7 @@ static void mapper_sample_write(struct work_struct *unused)
 static int __init mapper_sample_init(void)
 {
 	void *base;
+	int ret;
 
 	if (!period_ms || period_ms > 60000) {
 		pr_err("period_ms=%u: must be 1 to 60000\n", period_ms);
@@ -101,16 +116,33 @@ static int __init mapper_sample_init(void)
 			return PTR_ERR(buf);
 		}
 	}
+	ret = -EINVAL;
 	if (mapper_size(buf) < MAPPER_SAMPLE_CMD_OFF + MAPPER_SAMPLE_CMD_LEN) {
 		pr_err("the buffer has %zu bytes; the sample needs %u\n",
 		       mapper_size(buf), MAPPER_SAMPLE_CMD_OFF + MAPPER_SAMPLE_CMD_LEN);
-		mapper_put(buf);
-		return -EINVAL;
+		goto err_buf;
 	}
+	ret = -ENOMEM;
 	base = mapper_vaddr(buf);
-	if (!base) {
-		mapper_put(buf);
-		return -ENOMEM;
+	if (!base)
+		goto err_buf;
+	if (history) {
+		hist_slots = history / sizeof(*hist_ring);
+		if (!hist_slots) {
+			pr_err("history=%u: less than one record (%zu bytes)\n", history,
+			       sizeof(*hist_ring));
+			ret = -EINVAL;
+			goto err_buf;
+		}
+		hist = mapper_create(history, NUMA_NO_NODE);
+		if (IS_ERR(hist)) {
+			ret = PTR_ERR(hist);
+			hist = NULL;
+			goto err_buf;
+		}
+		hist_ring = mapper_vaddr(hist);
+		if (!hist_ring)
+			goto err_hist;
 	}
 	hdr = base;
 	cmd = base + MAPPER_SAMPLE_CMD_OFF;
@@ -127,11 +159,20 @@ static int __init mapper_sample_init(void)
 	else
 		pr_info("writing a record to /dev/mapper%u every %u ms\n", index, period_ms);
 	return 0;
+
+err_hist:
+	mapper_put(hist);
+	hist = NULL;
+err_buf:
+	mapper_put(buf);
+	return ret;
 }
 
 static void __exit mapper_sample_exit(void)
 {
 	cancel_delayed_work_sync(&work);
+	if (hist)
+		mapper_put(hist);
 	mapper_put(buf);
 }
 
