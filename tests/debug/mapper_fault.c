@@ -35,12 +35,20 @@
  * that then fails, since the module is freed under that file), and cache
  * (sysfs cache wc, uc, cached: after every attempt the mode the attribute
  * reports must be the mode of every page in the kernel's direct map, read
- * from debugfs page_tables, and the data must be intact). Successes with a
+ * from debugfs page_tables, and the data must be intact), enable (writing 1
+ * to the enable attribute of a configfs item, /sys/kernel/config/mapper)
+ * and create (a buffer's whole life through configfs: mkdir, size, node,
+ * enable, open and read it, detach while open, close, rmdir). After each
+ * configfs attempt nothing may be half-made: a failed enable leaves enable
+ * 0 and index -1, and (once a successful one is undone) the devices in
+ * /sys/class/mapper, /dev/mapper*, total_bytes and the configfs items are
+ * what they were before. Successes with a
  * fault injected are normal: the
  * failure may hit an allocation that has a fallback (a smaller chunk, a page
  * fault retried).
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -517,6 +525,218 @@ static int wb_check(const char *file)
 	return bad;
 }
 
+/* ---- configfs: buffers made at run time ---------------------------------- */
+
+#define CFS		"/sys/kernel/config/mapper"
+#define CFS_ITEM	"fault"
+
+static int cfs_write(const char *attr, const char *text)
+{
+	char path[128];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), CFS "/" CFS_ITEM "/%s", attr);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	if (write(fd, text, strlen(text)) < 0)
+		ret = errno;
+	close(fd);
+	return ret;
+}
+
+/* An attribute of the item as a number; -999 if it cannot be read. */
+static long cfs_long(const char *attr)
+{
+	char path[128], text[32] = "";
+	FILE *f;
+	long v = -999;
+
+	snprintf(path, sizeof(path), CFS "/" CFS_ITEM "/%s", attr);
+	f = fopen(path, "r");
+	if (f && fgets(text, sizeof(text), f))
+		v = strtol(text, NULL, 10);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+static int count_entries(const char *dir, const char *prefix)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && !strncmp(e->d_name, prefix, strlen(prefix)))
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* What a configfs attempt may not leave behind. */
+struct cstate {
+	int items, devs, nodes;
+	long long total;
+};
+
+static struct cstate cstate(void)
+{
+	struct cstate c = {
+		.items = count_entries(CFS, ""),
+		.devs = count_entries("/sys/class/mapper", "mapper"),
+		.nodes = count_entries("/dev", "mapper"),
+		.total = -1,
+	};
+	FILE *f = fopen("/sys/class/mapper/total_bytes", "r");
+
+	if (f && fscanf(f, "%lld", &c.total) != 1)
+		c.total = -1;
+	if (f)
+		fclose(f);
+	return c;
+}
+
+static int cstate_differs(const char *op, unsigned int n, int ret, struct cstate want)
+{
+	struct cstate now = cstate();
+
+	if (now.items == want.items && now.devs == want.devs && now.nodes == want.nodes &&
+	    now.total == want.total)
+		return 0;
+	printf("# %s: attempt %u (%s) left %d items, %d devices, %d nodes, %lld bytes; "
+	       "%d, %d, %d, %lld before\n", op, n, errname(ret), now.items, now.devs,
+	       now.nodes, now.total, want.items, want.devs, want.nodes, want.total);
+	return 1;
+}
+
+static struct cstate cfs_base;
+
+/* Before the attempts: the item "enable" works on, or none for "create". */
+static int cfs_setup(const char *op)
+{
+	if (access(CFS, F_OK)) {
+		printf("not ok - inject %s: no %s (configfs not mounted?)\n", op, CFS);
+		return 1;
+	}
+	if (!strcmp(op, "enable") &&
+	    (mkdir(CFS "/" CFS_ITEM, 0755) || cfs_write("size", "64K"))) {
+		printf("not ok - inject %s: cannot make the item %s (%s)\n", op, CFS_ITEM,
+		       errname(errno));
+		return 1;
+	}
+	cfs_base = cstate();
+	return 0;
+}
+
+/* The buffer just enabled is a zeroed /dev/mapperN: 0, or 1 with why. */
+static int cfs_enabled_ok(const char *op, unsigned int n)
+{
+	char path[32], c = 1;
+	long index = cfs_long("index");
+	int fd;
+
+	snprintf(path, sizeof(path), "/dev/mapper%ld", index);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (cfs_long("enable") != 1 || index < 0 || fd < 0 || pread(fd, &c, 1, 0) != 1 || c) {
+		printf("# %s: attempt %u enabled, but enable %ld, index %ld, %s %s\n", op, n,
+		       cfs_long("enable"), index, path, fd < 0 ? "cannot be opened" : "is not zeroed");
+		if (fd >= 0)
+			close(fd);
+		return 1;
+	}
+	close(fd);
+	return 0;
+}
+
+/*
+ * After an attempt (fail-nth off again): the state it left, then undone,
+ * back to the state before the attempts.
+ */
+static int cfs_after(const char *op, unsigned int n, int ret)
+{
+	int bad = 0, e;
+
+	if (!strcmp(op, "enable")) {
+		if (ret) {
+			if (cfs_long("enable") != 0 || cfs_long("index") != -1) {
+				printf("# %s: attempt %u failed (%s) but enable reads %ld, index %ld\n",
+				       op, n, errname(ret), cfs_long("enable"), cfs_long("index"));
+				bad = 1;
+			}
+			return bad | cstate_differs(op, n, ret, cfs_base);
+		}
+		bad = cfs_enabled_ok(op, n);
+		e = cfs_write("enable", "0");
+		if (e) {
+			printf("# %s: attempt %u: enable=0 afterwards: %s\n", op, n, errname(e));
+			return 1;
+		}
+		return bad | cstate_differs(op, n, ret, cfs_base);
+	}
+	/* create: whatever the sequence got to, undone */
+	if (!access(CFS "/" CFS_ITEM, F_OK)) {
+		if (cfs_long("enable") == 1) {
+			e = cfs_write("enable", "0");
+			if (e) {
+				printf("# %s: attempt %u: enable=0 afterwards: %s\n", op, n,
+				       errname(e));
+				bad = 1;
+			}
+		}
+		if (rmdir(CFS "/" CFS_ITEM)) {
+			printf("# %s: attempt %u: rmdir afterwards: %s\n", op, n, errname(errno));
+			bad = 1;
+		}
+	}
+	return bad | cstate_differs(op, n, ret, cfs_base);
+}
+
+static void cfs_teardown(const char *op)
+{
+	if (!strcmp(op, "enable")) {
+		if (cfs_long("enable") == 1)
+			cfs_write("enable", "0");
+		rmdir(CFS "/" CFS_ITEM);
+	}
+}
+
+/* The whole life of a buffer through configfs; the first errno, or 0. */
+static int cfs_create(void)
+{
+	char path[32], c;
+	long index;
+	int fd, ret;
+
+	if (mkdir(CFS "/" CFS_ITEM, 0755))
+		return errno;
+	ret = cfs_write("size", "64K");
+	if (!ret)
+		ret = cfs_write("node", "0");
+	if (!ret)
+		ret = cfs_write("enable", "1");
+	if (ret)
+		return ret;
+	index = cfs_long("index");
+	snprintf(path, sizeof(path), "/dev/mapper%ld", index);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	if (pread(fd, &c, 1, 0) != 1)
+		ret = errno ? errno : SHORT;
+	if (!ret)
+		ret = cfs_write("detach", "1");
+	/* detached: the file still reads the buffer, freed at its close */
+	if (!ret && pread(fd, &c, 1, 0) != 1)
+		ret = errno ? errno : SHORT;
+	close(fd);
+	if (!ret && rmdir(CFS "/" CFS_ITEM))
+		ret = errno;
+	return ret;
+}
+
 /* ---- the operations ------------------------------------------------------ */
 
 static sigjmp_buf on_signal;
@@ -588,6 +808,10 @@ static int do_op(const char *op, int fd, size_t size, char *ubuf, const char *ko
 	}
 	if (!strcmp(op, "load-sample"))
 		return load(ko, "");
+	if (!strcmp(op, "enable"))
+		return cfs_write("enable", "1");
+	if (!strcmp(op, "create"))
+		return cfs_create();
 	if (!strcmp(op, "open")) {
 		int f = open("/dev/mapper0", O_RDWR | O_CLOEXEC);
 
@@ -664,6 +888,7 @@ static int do_op(const char *op, int fd, size_t size, char *ubuf, const char *ko
 static int inject(const char *op, const char *ko)
 {
 	int is_load = !strncmp(op, "load", 4);
+	int is_cfs = !strcmp(op, "enable") || !strcmp(op, "create");
 	int counts[256] = { 0 };	/* per errno; [0] successes */
 	int signals = 0, injected = 0, bad = 0, fd = -1, opened_ok = 0;
 	size_t size = 0;
@@ -701,6 +926,8 @@ static int inject(const char *op, const char *ko)
 		fclose(f);
 		free(pattern);
 	}
+	if (is_cfs && cfs_setup(op))
+		return 1;
 	if (!strcmp(op, "load-open") && opener_start()) {
 		printf("not ok - inject %s: cannot start the opener\n", op);
 		return 1;
@@ -780,6 +1007,8 @@ static int inject(const char *op, const char *ko)
 			}
 			if (!strcmp(op, "cache"))
 				bad |= cache_consistent(op, n, fd, size);
+			if (is_cfs)
+				bad |= cfs_after(op, n, ret);
 		}
 		if (kmsg_splat()) {
 			printf("# %s: attempt %u (%s) logged a splat (above)\n", op, n,
@@ -809,6 +1038,8 @@ static int inject(const char *op, const char *ko)
 		       bad ? "" : ", never during a failed one");
 	printf(")\n# injected %d\n", injected);
 	opener_stop();
+	if (is_cfs)
+		cfs_teardown(op);
 	fflush(stdout);
 	if (fd >= 0)
 		close(fd);
