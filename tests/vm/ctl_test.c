@@ -718,6 +718,33 @@ TEST_F(ctl, lazy_removal_with_a_kernel_holder_frees_at_its_put)
 	ASSERT_NOTHING_MADE(self, "after the producer's put");
 }
 
+/*
+ * A producer's private buffer (mapper_create(), the sample's history=): no
+ * device, no name, but counted in total_bytes and the guard, and it keeps
+ * mapper loaded until its mapper_put().
+ */
+TEST_F(ctl, a_private_buffer_counts_in_the_total_and_pins_mapper)
+{
+	char params[64];
+
+	ASSERT_EQ(0, load_ko(SAMPLE_KO, "history=1048576 period_ms=1000"));
+	EXPECT_EQ(self->base.total + MIB, total_bytes());
+	EXPECT_EQ(self->base.devs, dir_count(CLASS, "mapper"));
+	EXPECT_EQ(self->base.nodes, dir_count("/dev", "mapper"));
+	EXPECT_EQ(-EWOULDBLOCK, unload());
+	ASSERT_EQ(0, unload_sample());
+	ASSERT_NOTHING_MADE(self, "after the producer's mapper_put()");
+	/* less than one record; more than the guard */
+	EXPECT_EQ(-EINVAL, load_ko(SAMPLE_KO, "history=1"));
+	if (limit_bytes() + page <= 0xffffffffLL) {
+		snprintf(params, sizeof(params), "history=%lld", limit_bytes() + page);
+		EXPECT_EQ(-ENOMEM, load_ko(SAMPLE_KO, params));
+	}
+	EXPECT_NE(0, access("/sys/module/mapper_sample", F_OK));
+	unload_sample();
+	ASSERT_NOTHING_MADE(self, "after the refused histories");
+}
+
 /* ---- lazy removal ------------------------------------------------------ */
 
 TEST_F(ctl, lazy_removal_frees_the_memory_only_at_the_last_munmap)
@@ -897,13 +924,13 @@ TEST_F(ctl, bad_sizes_are_refused_and_make_nothing)
 	EXPECT_EQ(-EINVAL, cfs_write("bad", "enable", "1"));
 	EXPECT_EQ(0, cfs_ll("bad", "enable"));
 	ASSERT_SAME_AS(s, "size 0");
-	/* larger than limit_bytes alone: can never fit (with others: ENOMEM, below) */
+	/* larger than limit_bytes alone, or with what the others hold: ENOMEM */
 	snprintf(text, sizeof(text), "%lld", limit_bytes() + page);
 	ASSERT_EQ(0, cfs_write("bad", "size", text));
-	EXPECT_EQ(-EINVAL, cfs_write("bad", "enable", "1"));
+	EXPECT_EQ(-ENOMEM, cfs_write("bad", "enable", "1"));
 	ASSERT_SAME_AS(s, "over limit_bytes");
 	ASSERT_EQ(0, cfs_write("bad", "size", "64G"));
-	EXPECT_EQ(-EINVAL, cfs_write("bad", "enable", "1"));
+	EXPECT_EQ(-ENOMEM, cfs_write("bad", "enable", "1"));
 	ASSERT_SAME_AS(s, "64G");
 	/* fits alone, not with what mapper0 and mapper1 hold */
 	snprintf(text, sizeof(text), "%lld", limit_bytes() - total_bytes() + page);
