@@ -2343,6 +2343,8 @@ static void cr_create(struct creator *cr, int k)
 		EXPECT(w, OP_CREATE, err, "mkdir", 0, ENOENT, EINVAL, EAGAIN, ENODEV);
 	else
 		EXPECT(w, OP_CREATE, err, "mkdir", 0);
+	if (err == ENOENT)
+		usleep(20000);	/* unloaded: wait for the reload rather than spin */
 	if (err)
 		return;
 	snprintf(text, sizeof(text), "%lu", sl->pages * pg);
