@@ -5,7 +5,8 @@
 #   make utils          $(OUT)/mapperctl too (honours CFLAGS, CPPFLAGS, LDFLAGS;
 #                       LDFLAGS=-static builds it for an initramfs)
 #   make check-ctl      host tests against a fake /sys and /dev (MAPPER_SYSROOT,
-#                       tests/ctl/fakekernel.c), ASan+UBSan build; the static build
+#                       tests/ctl/fakekernel.c), ASan+UBSan build with the test
+#                       hooks (UTILS_TEST); the static build
 #   make install-utils  mapperctl to $(SBINDIR), mapperctl(8), mapper.conf(5),
 #                       bash completion
 #
@@ -33,7 +34,8 @@ $(OUT)/vm/mapperctl: $(CTL_DEPS)
 
 $(OUT)/test/mapperctl: $(CTL_DEPS)
 	@mkdir -p $(@D)
-	$(CC) -O1 -g $(UTILS_WARN) -Werror $(UTILS_SAN) $(UTILS_INC) -o $@ $(CTL_SRC) $(UTILS_LIBS)
+	$(CC) -O1 -g $(UTILS_WARN) -Werror $(UTILS_SAN) $(UTILS_TEST) $(UTILS_INC) -o $@ $(CTL_SRC) \
+		$(UTILS_LIBS)
 
 # The module's side of configfs and sysfs, preloaded into the tests' runs.
 $(OUT)/test/fakekernel.so: $(TOP)/tests/ctl/fakekernel.c

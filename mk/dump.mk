@@ -19,6 +19,9 @@ UTILS_INC    := -iquote $(TOP)/src -iquote $(TOP)/utils
 UTILS_LIBS   := -ljson-c -lm
 UTILS_WARN   := -Wall -Wextra
 UTILS_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# The test builds only: MAPPER_SYSROOT (utils/common.c) moves every /sys,
+# /dev and /etc path into a fake tree. Installed tools never honour it.
+UTILS_TEST   := -DMAPPER_TEST_HOOKS
 # gcc -m32 (gcc-multilib) on x86-64; json-c stubbed, see tests/dump/json-stub.c.
 DUMP32       := $(if $(filter x86_64,$(shell uname -m)),$(OUT)/test/mapper-dump32)
 
@@ -45,12 +48,13 @@ $(OUT)/vm/mapper-dump: $(DUMP_DEPS)
 
 $(OUT)/test/mapper-dump: $(DUMP_DEPS)
 	@mkdir -p $(@D)
-	$(CC) -O1 -g $(UTILS_WARN) -Werror $(UTILS_SAN) $(UTILS_INC) -o $@ $(DUMP_SRC) $(UTILS_LIBS)
+	$(CC) -O1 -g $(UTILS_WARN) -Werror $(UTILS_SAN) $(UTILS_TEST) $(UTILS_INC) -o $@ $(DUMP_SRC) \
+		$(UTILS_LIBS)
 
 # -O2: it dumps 4 GiB, 3-4 times faster than at -O1 under ASan.
 $(OUT)/test/mapper-dump32: $(DUMP_DEPS) $(TOP)/tests/dump/json-stub.c
 	@mkdir -p $(@D)
-	$(CC) -m32 -O2 -g $(UTILS_WARN) -Werror $(UTILS_SAN) $(UTILS_INC) -o $@ $(DUMP_SRC) \
+	$(CC) -m32 -O2 -g $(UTILS_WARN) -Werror $(UTILS_SAN) $(UTILS_TEST) $(UTILS_INC) -o $@ $(DUMP_SRC) \
 		$(TOP)/tests/dump/json-stub.c -lm
 
 # Installs what the tests compare against or need, when it is missing.

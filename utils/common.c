@@ -25,20 +25,26 @@ enum size_err size_parse(const char *s, uint64_t *v)
 	const char *p = s;
 	unsigned long long n;
 	char *end;
+	size_t digits;
 	int base = 10;
 
-	while (*p == ' ' || *p == '\t')
-		p++;
 	if (*p == '-')
 		return SIZE_NEGATIVE;
 	if (*p == '0' && (p[1] == 'x' || p[1] == 'X')) {
 		base = 16;
 		p += 2;
 	}
-	if (!(base == 16 ? isxdigit((unsigned char)*p) : isdigit((unsigned char)*p)))
+	/*
+	 * Digits only up to the suffix: strtoull() would also take blanks, a
+	 * sign and a second 0x ("0x0x10").
+	 */
+	digits = strspn(p, base == 16 ? "0123456789abcdefABCDEF" : "0123456789");
+	if (!digits)
 		return SIZE_BAD;
 	errno = 0;
 	n = strtoull(p, &end, base);
+	if (end != p + digits)
+		return SIZE_BAD;
 	if (errno == ERANGE)
 		return SIZE_BIG;
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
@@ -59,6 +65,9 @@ static const char *size_fmt(uint64_t n, char *buf, size_t len, const char *const
 	unsigned int u = 0;
 
 	while (u < 6 && n >> (10 * (u + 1)))
+		u++;
+	/* 1 GiB - 4 KiB is "1.0G", not "1024.0M": rounding may reach the next unit. */
+	if (u < 6 && (double)n / (double)(1ull << (10 * u)) >= 1023.95)
 		u++;
 	/* Whole units only when exact: 2^64 - 1 bytes is "16.0 EiB", not "16 EiB". */
 	if (!(n & ((1ull << (10 * u)) - 1)))
@@ -82,11 +91,20 @@ const char *size_short(uint64_t n, char *buf, size_t len)
 	return size_fmt(n, buf, len, unit, "");
 }
 
+/*
+ * Only the test builds (-DMAPPER_TEST_HOOKS, mk/ctl.mk and mk/dump.mk) read
+ * MAPPER_SYSROOT: an installed mapperctl runs as root, and whoever sets its
+ * environment must not steer its mkdir, writes and rmdir elsewhere.
+ */
 const char *sys_root(void)
 {
+#ifdef MAPPER_TEST_HOOKS
 	const char *r = getenv("MAPPER_SYSROOT");
 
 	return r ? r : "";
+#else
+	return "";
+#endif
 }
 
 const char *sys_path(char *buf, const char *fmt, ...)

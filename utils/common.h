@@ -4,8 +4,9 @@
  * module's sysfs tree.
  *
  * Every /sys, /dev and /etc path goes through sys_path(), which puts the
- * environment's MAPPER_SYSROOT in front of it: the host tests run the tools
- * against a fake tree there.  Messages show the path without it.
+ * environment's MAPPER_SYSROOT in front of it in the test builds
+ * (-DMAPPER_TEST_HOOKS): the host tests run the tools against a fake tree
+ * there.  Other builds ignore it.  Messages show the path without it.
  */
 #ifndef MAPPER_UTILS_COMMON_H
 #define MAPPER_UTILS_COMMON_H
@@ -27,7 +28,8 @@ enum size_err { SIZE_OK, SIZE_BAD, SIZE_NEGATIVE, SIZE_BIG };
 
 /*
  * Decimal or 0x hex, then nothing or one of K M G KiB MiB GiB (powers of
- * 1024).  Anything else is refused: "1K" is never read as 1.
+ * 1024).  Anything else is refused: "1K" is never read as 1, and neither
+ * blanks, a sign nor a second 0x are taken.
  */
 enum size_err size_parse(const char *s, uint64_t *v);
 
@@ -46,7 +48,7 @@ const char *size_short(uint64_t n, char *buf, size_t len);
 __attribute__((format(printf, 2, 3)))
 const char *sys_path(char *buf, const char *fmt, ...);
 
-/* MAPPER_SYSROOT, "" when unset. */
+/* MAPPER_SYSROOT, "" when unset (always, without MAPPER_TEST_HOOKS). */
 const char *sys_root(void);
 
 bool sys_module_loaded(void);

@@ -52,6 +52,7 @@ static const char usage_text[] =
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -140,6 +141,43 @@ static const char *q(const char *s)
 	return buf;
 }
 
+/*
+ * @s for a message as it is, but non-printable bytes as \xHH (a path or
+ * an argument: terminal escapes and newlines never reach the terminal).
+ * Cut at @len - 1 bytes.
+ */
+static const char *esc(const char *s, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	for (; *s && n + 5 <= len; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c >= 0x7f || c == '\\')
+			n += (size_t)snprintf(buf + n, len - n, "\\x%02x", c);
+		else
+			buf[n++] = (char)c;
+	}
+	buf[n] = 0;
+	return buf;
+}
+
+/* @fmt appended at *@n of @buf (@len bytes), cut when full; *@n stays < @len. */
+__attribute__((format(printf, 4, 5)))
+static void append(char *buf, size_t len, size_t *n, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	if (*n >= len - 1)
+		return;
+	va_start(ap, fmt);
+	k = vsnprintf(buf + *n, len - *n, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		*n += (size_t)k < len - 1 - *n ? (size_t)k : len - 1 - *n;
+}
+
 __attribute__((noreturn))
 static void oom(void)
 {
@@ -148,10 +186,33 @@ static void oom(void)
 
 /* --- values ------------------------------------------------------------------ */
 
+#define MAPPER_MINORS	(1u << 20)	/* device numbers: /dev/mapper0 .. 2^20 - 1 */
+
+/*
+ * Whether @name is mapper<digits>, which the module reserves for an index
+ * (src/device.c); *@n is that index, or -1 when the digits cannot be one
+ * (a leading zero, 2^20 or more).
+ */
+static bool reserved_index(const char *name, long *n)
+{
+	const char *d = name + 6;
+	unsigned long v;
+
+	if (strncmp(name, "mapper", 6) || !*d || strspn(d, "0123456789") != strlen(d))
+		return false;
+	*n = -1;
+	if ((*d == '0' && d[1]) || strlen(d) > 7)
+		return true;
+	v = strtoul(d, NULL, 10);
+	if (v < MAPPER_MINORS)
+		*n = (long)v;
+	return true;
+}
+
 /* Why @name cannot name a buffer, or NULL when it can. */
 static const char *name_problem(const char *name)
 {
-	const char *d;
+	long n;
 
 	if (!*name)
 		return "empty";
@@ -161,9 +222,10 @@ static const char *name_problem(const char *name)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
 			return "only a-z, 0-9, _ and - may be used";
 	/* mapper<digits> is /dev/mapper<digits>: one spelling for each. */
-	d = name + 6;
-	if (!strncmp(name, "mapper", 6) && *d == '0' && d[1] && strspn(d, "0123456789") == strlen(d))
-		return "names mapperN are the devices /dev/mapperN and have no leading zeros";
+	if (reserved_index(name, &n) && n < 0)
+		return name[6] == '0' ? "names mapperN are the devices /dev/mapperN and have no "
+					"leading zeros" :
+			"names mapperN are the devices /dev/mapperN, and N is below 1048576 (2^20)";
 	return NULL;
 }
 
@@ -250,26 +312,52 @@ static bool exists(const char *path)
 
 struct buf {
 	unsigned int index;
-	char name[64];		/* "mapperN" from a module without the attribute */
+	char name[64];		/* "mapperN" from a module without the attribute, */
+	bool has_name;		/* false and "?" when it is not a name */
 	char cache[16];		/* "?" when unknown */
-	bool has_size, has_maps, has_holders;
+	bool has_size, has_maps, has_holders, has_node;
 	uint64_t size, maps, holders;
-	int64_t node;		/* -1: any, or unknown */
+	int64_t node;		/* -1: any (also from a module without the attribute) */
 };
+
+/*
+ * The name of buffer @n: what sysfs says, "mapperN" from a module without
+ * the attribute (before 0.3), false and "?" for what is no buffer name.
+ */
+static bool buf_name(unsigned int n, char *name, size_t len)
+{
+	char p[PATH_MAX];
+	int err = sys_read_line(sys_path(p, MAPPER_CLASS "/mapper%u/name", n), name, len);
+
+	if (err == ENOENT) {
+		snprintf(name, len, "mapper%u", n);
+		return true;
+	}
+	if (err || name_problem(name)) {
+		snprintf(name, len, "?");
+		return false;
+	}
+	return true;
+}
 
 static void buf_read(unsigned int n, struct buf *b)
 {
+	char p[PATH_MAX];
+
 	memset(b, 0, sizeof(*b));
 	b->index = n;
-	if (!sys_attr_str(n, "name", b->name, sizeof(b->name)))
-		snprintf(b->name, sizeof(b->name), "mapper%u", n);
+	b->has_name = buf_name(n, b->name, sizeof(b->name));
 	if (!sys_attr_str(n, "cache", b->cache, sizeof(b->cache)))
 		strcpy(b->cache, "?");
 	b->has_size = sys_attr_u64(n, "size", &b->size);
 	b->has_maps = sys_attr_u64(n, "maps", &b->maps);
 	b->has_holders = sys_attr_u64(n, "holders", &b->holders);
-	if (!sys_attr_i64(n, "node", &b->node))
+	/* No attribute: a module before 0.3, which knew no nodes: any. */
+	b->has_node = sys_attr_i64(n, "node", &b->node);
+	if (!b->has_node && access(sys_path(p, MAPPER_CLASS "/mapper%u/node", n), F_OK)) {
+		b->has_node = true;
 		b->node = -1;
+	}
 }
 
 /* Every buffer of /sys/class/mapper, by index. */
@@ -291,21 +379,32 @@ static size_t bufs_read(struct buf **out)
 	return n;
 }
 
-/* The live buffer named @name into *b; false when there is none. */
+/*
+ * The live buffer named @name into *b; false when there is none.  Only the
+ * names are read, and the whole of the one that matches.
+ */
 static bool buf_by_name(const char *name, struct buf *b)
 {
-	struct buf *v;
-	size_t n = bufs_read(&v);
+	unsigned int *idx;
+	size_t n = sys_indexes(MAPPER_CLASS, &idx);
+	char got[sizeof(b->name)];
 	bool found = false;
 
+	if (n == (size_t)-1)
+		oom();
 	for (size_t i = 0; i < n && !found; i++) {
-		if (!strcmp(v[i].name, name)) {
-			*b = v[i];
+		if (buf_name(idx[i], got, sizeof(got)) && !strcmp(got, name)) {
+			buf_read(idx[i], b);
 			found = true;
 		}
 	}
-	free(v);
+	free(idx);
 	return found;
+}
+
+static int cmp_buf_name(const void *a, const void *b)
+{
+	return strcmp(((const struct buf *)a)->name, ((const struct buf *)b)->name);
 }
 
 /* --- preconditions ----------------------------------------------------------------- */
@@ -373,34 +472,59 @@ struct spec {
 
 enum { DONE, FAILED, RETRY };
 
+/* Automatic names tried that turned out taken, before giving up. */
+#define RETRIES		64
+
+static const int fatal_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+
 /*
  * Fatal signals wait while a buffer is half made, so that it is either
- * finished or undone.
+ * finished (and its device printed) or undone.
  */
 static void block_signals(bool on)
 {
 	sigset_t s;
 
 	sigemptyset(&s);
-	sigaddset(&s, SIGINT);
-	sigaddset(&s, SIGTERM);
-	sigaddset(&s, SIGHUP);
-	sigaddset(&s, SIGQUIT);
+	for (size_t i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++)
+		sigaddset(&s, fatal_signals[i]);
 	sigprocmask(on ? SIG_BLOCK : SIG_UNBLOCK, &s, NULL);
 }
 
-/* The directory of a failed create removed again, or said what to do. */
-static void undo(const struct spec *s, const char *dir)
+/* The first blocked fatal signal waiting to be delivered, or 0. */
+static int signal_waiting(void)
+{
+	sigset_t s;
+
+	if (sigpending(&s))
+		return 0;
+	for (size_t i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++)
+		if (sigismember(&s, fatal_signals[i]) == 1)
+			return fatal_signals[i];
+	return 0;
+}
+
+/* The directory @dir of a failed create of @name removed again, or said what to do. */
+static void undo(const struct spec *s, const char *dir, const char *name)
 {
 	char path[DIR_LEN + 16], p[PATH_MAX];
 	char state[8];
+	int off = 0, err;
 
 	snprintf(path, sizeof(path), "%s/enable", dir);
 	if (!attr_read(path, state, sizeof(state)) && !strcmp(state, "1"))
-		(void)attr_write(path, "0");
-	if (rmdir(sys_path(p, "%s", dir)))
+		off = attr_write(path, "0");
+	if (!rmdir(sys_path(p, "%s", dir)))
+		return;
+	err = errno;
+	if (off)
+		error_at(s->where, "%s: could not remove it again: disabling it failed: %s: the "
+			 "buffer is still enabled (in use already?); remove it with 'mapperctl "
+			 "remove %s', or 'mapperctl remove --lazy %s' while it is in use", path,
+			 strerror(off), name, name);
+	else
 		error_at(s->where, "%s: could not remove it again: %s; remove it with "
-			 "'rmdir %s'", dir, strerror(errno), dir);
+			 "'rmdir %s'", dir, strerror(err), dir);
 }
 
 /* Why the enable of @s failed with @err, as much as can be told. */
@@ -451,22 +575,23 @@ static void explain_enable(const struct spec *s, const char *path, int err)
 		error_at(s->where, "%s: %s: the module refused the buffer; 'dmesg | tail' "
 			 "says why", path, strerror(err));
 		return;
-	case EBUSY:
-		if (s->name && !strncmp(s->name, "mapper", 6)) {
-			struct buf b;
-			unsigned int n = (unsigned int)strtoul(s->name + 6, NULL, 10);
+	case EBUSY: {
+		long n;
 
-			if (exists((snprintf(p, sizeof(p), MAPPER_CLASS "/mapper%u", n), p))) {
-				buf_read(n, &b);
-				error_at(s->where, "%s: %s: /dev/mapper%u is buffer %s already, and "
-					 "a buffer named mapperN is always /dev/mapperN; choose "
-					 "another name", path, strerror(err), n, q(b.name));
-				return;
-			}
+		if (s->name && reserved_index(s->name, &n) && n >= 0 &&
+		    exists((snprintf(p, sizeof(p), MAPPER_CLASS "/mapper%ld", n), p))) {
+			struct buf b;
+
+			buf_read((unsigned int)n, &b);
+			error_at(s->where, "%s: %s: /dev/mapper%ld is buffer %s already, and "
+				 "a buffer named mapperN is always /dev/mapperN; choose "
+				 "another name", path, strerror(err), n, q(b.name));
+			return;
 		}
 		error_at(s->where, "%s: %s: the device number is in use; try again", path,
 			 strerror(err));
 		return;
+	}
 	}
 	error_at(s->where, "%s: %s%s", path, strerror(err), root_hint(err));
 }
@@ -511,15 +636,19 @@ static void explain_attr(const struct spec *s, const char *path, const char *val
 }
 
 /*
- * One try at making @s as @name: DONE with *index set, FAILED (said why and
- * undone), or RETRY when @auto_name and @name turned out to be taken.
+ * One try at making @s as @name: DONE with *index set and its line printed
+ * (@label: "LABEL: /dev/mapperN: created", else "/dev/mapperN"), FAILED
+ * (said why and undone), or RETRY when @auto_name and @name turned out to
+ * be taken.  A fatal signal while it is made undoes it, and is then
+ * delivered; so does a device line that does not reach standard output.
  */
-static int create_as(const struct spec *s, const char *name, bool auto_name, long *index)
+static int create_as(const struct spec *s, const char *name, bool auto_name, const char *label,
+		     long *index)
 {
 	char dir[DIR_LEN], path[DIR_LEN + 16], p[PATH_MAX], val[32], node[24];
 	struct { const char *attr; const char *val; } attrs[4];
 	size_t na = 0;
-	int err;
+	int err, sig;
 
 	snprintf(dir, sizeof(dir), CFG "/%s", name);
 	snprintf(val, sizeof(val), "%llu", (unsigned long long)s->size);
@@ -559,7 +688,7 @@ static int create_as(const struct spec *s, const char *name, bool auto_name, lon
 	snprintf(path, sizeof(path), "%s/enable", dir);
 	err = attr_write(path, "1");
 	if (err == EBUSY && auto_name) {
-		undo(s, dir);
+		undo(s, dir, name);
 		block_signals(false);
 		return RETRY;
 	}
@@ -572,39 +701,75 @@ static int create_as(const struct spec *s, const char *name, bool auto_name, lon
 	*index = err ? -1 : strtol(val, NULL, 10);
 	if (*index < 0) {
 		error_at(s->where, "%s: %s: enabled, but the module names no device; "
-			 "removed it again", path, err ? strerror(err) : q(val));
+			 "removing it again", path, err ? strerror(err) : q(val));
 		goto fail;
+	}
+	/* Whole: its device is said before a signal may end mapperctl. */
+	sig = signal_waiting();
+	if (sig) {
+		error_at(s->where, "%s: %s while it was made: removed it again", dir, strsignal(sig));
+		goto fail;
+	}
+	errno = 0;
+	if (label)
+		printf("%s: /dev/mapper%ld: created\n", label, *index);
+	else
+		printf("/dev/mapper%ld\n", *index);
+	if (fflush(stdout) || ferror(stdout)) {
+		err = errno ? errno : EIO;
+		/* Said once, here: nothing left for the check at exit. */
+		__fpurge(stdout);
+		clearerr(stdout);
+		undo(s, dir, name);
+		block_signals(false);
+		die(1, "standard output: %s: /dev/mapper%ld not shown, so removed again",
+		    strerror(err), *index);
 	}
 	block_signals(false);
 	return DONE;
 fail:
-	undo(s, dir);
+	undo(s, dir, name);
 	block_signals(false);
 	return FAILED;
 }
 
-/* Makes @s: the device's index, or -1 when it failed (and said why). */
-static long create_one(const struct spec *s)
+/*
+ * Makes @s and prints its line (create_as()): the device's index, or -1
+ * when it failed (and said why).
+ */
+static long create_one(const struct spec *s, const char *label)
 {
 	char name[NAME_MAX_LEN + 1], p[PATH_MAX];
 	long index = -1;
+	unsigned int taken = 0, first = 0;
 
 	if (s->name)
-		return create_as(s, s->name, false, &index) == DONE ? index : -1;
+		return create_as(s, s->name, false, label, &index) == DONE ? index : -1;
 	/* The lowest mapperN that neither the module nor configfs has. */
-	for (unsigned int n = 0; n < (1u << 20); n++) {
+	for (unsigned int n = 0; n < MAPPER_MINORS; n++) {
 		snprintf(name, sizeof(name), "mapper%u", n);
 		if (exists((snprintf(p, sizeof(p), MAPPER_CLASS "/%s", name), p)) ||
 		    exists((snprintf(p, sizeof(p), CFG "/%s", name), p)))
 			continue;
-		switch (create_as(s, name, true, &index)) {
+		switch (create_as(s, name, true, label, &index)) {
 		case DONE:
 			return index;
 		case FAILED:
 			return -1;
 		}
+		/* Taken meanwhile: by another creator, or held by a buffer removed lazily. */
+		if (!taken++)
+			first = n;
+		if (taken == RETRIES) {
+			error_at(s->where, "no device number: the %u free ones tried (mapper%u to "
+				 "mapper%u) were all refused as in use (EBUSY, EEXIST): buffers "
+				 "removed lazily keep their numbers until their last user closes "
+				 "or unmaps them, or another program is making buffers too; try "
+				 "again later, and 'dmesg | tail'", taken, first, n);
+			return -1;
+		}
 	}
-	error_at(s->where, "no free device number: every /dev/mapperN up to 2^20 exists");
+	error_at(s->where, "no free device number: every /dev/mapperN below 2^20 is taken");
 	return -1;
 }
 
@@ -674,11 +839,10 @@ static int cmd_create(int argc, char **argv)
 	if (s.fallback && s.node < 0)
 		die(2, "--node-fallback goes with --node N: the node to prefer");
 	need_configfs();
-	index = create_one(&s);
-	if (index < 0)
-		return 1;
-	printf("/dev/mapper%ld\n", index);
-	return 0;
+	/* A closed pipe is EPIPE, and the buffer whose device it lost is undone. */
+	signal(SIGPIPE, SIG_IGN);
+	index = create_one(&s, NULL);
+	return index < 0;
 }
 
 /*
@@ -687,10 +851,11 @@ static int cmd_create(int argc, char **argv)
  */
 static void resolve(const char *arg, char *name, size_t len)
 {
-	char p[PATH_MAX], *real, dev[PATH_MAX];
+	char p[PATH_MAX], *real, dev[PATH_MAX], shown[PATH_MAX];
 	const char *base, *why;
 	unsigned int n;
 	struct buf b;
+	size_t l;
 
 	if (!strchr(arg, '/')) {
 		if ((why = name_problem(arg)))
@@ -700,45 +865,51 @@ static void resolve(const char *arg, char *name, size_t len)
 		return;
 	}
 	/* A device: the node a path or link leads to, in /dev. */
+	esc(arg, shown, sizeof(shown));
 	real = realpath(strncmp(arg, "/dev/", 5) ? arg : sys_path(p, "%s", arg), NULL);
 	if (!real)
-		die(1, "%s: %s; 'mapperctl list' shows the buffers there are", arg,
+		die(1, "%s: %s; 'mapperctl list' shows the buffers there are", shown,
 		    strerror(errno));
 	sys_path(dev, "/dev/");
-	base = real + strlen(dev);
-	if (strncmp(real, dev, strlen(dev)) || strncmp(base, "mapper", 6) ||
+	l = strlen(dev);
+	base = strncmp(real, dev, l) ? NULL : real + l;
+	if (!base || strncmp(base, "mapper", 6) ||
 	    !isdigit((unsigned char)base[6]) || (base[6] == '0' && base[7]) ||
-	    strspn(base + 6, "0123456789") != strlen(base + 6))
+	    strspn(base + 6, "0123456789") != strlen(base + 6) || strlen(base + 6) > 7)
 		die(2, "%s: not a mapper device; give NAME, /dev/mapperN or "
-		    "/dev/mapper-by-name/NAME", arg);
+		    "/dev/mapper-by-name/NAME", shown);
 	n = (unsigned int)strtoul(base + 6, NULL, 10);
 	free(real);
 	if (!exists((snprintf(p, sizeof(p), MAPPER_CLASS "/mapper%u", n), p)))
-		die(1, "%s: no such buffer in %s; 'mapperctl list' shows them", arg, MAPPER_CLASS);
+		die(1, "%s: no such buffer in %s; 'mapperctl list' shows them", shown, MAPPER_CLASS);
 	buf_read(n, &b);
+	/* A name from sysfs goes into a configfs path: only what a name can be. */
+	if (!b.has_name)
+		die(1, "%s: /dev/mapper%u: %s/mapper%u/name is not a buffer name; 'dmesg | tail'",
+		    shown, n, MAPPER_CLASS, n);
 	snprintf(name, len, "%s", b.name);
 }
 
 /* Why the strict removal of the buffer @b refused with EBUSY. */
 static void explain_busy(const char *path, const struct buf *b)
 {
-	char h[96] = "";
+	char h[160] = "";
 	uint64_t opens = 0;
 	size_t n = 0;
 	bool has_opens = sys_attr_u64(b->index, "opens", &opens);
 
 	if (has_opens && opens)
-		n += (size_t)snprintf(h + n, sizeof(h) - n, "%llu open file%s, ",
-				      (unsigned long long)opens, opens == 1 ? "" : "s");
+		append(h, sizeof(h), &n, "%llu open file%s, ", (unsigned long long)opens,
+		       opens == 1 ? "" : "s");
 	if (b->has_maps && b->maps)
-		n += (size_t)snprintf(h + n, sizeof(h) - n, "%llu mapping%s, ",
-				      (unsigned long long)b->maps, b->maps == 1 ? "" : "s");
+		append(h, sizeof(h), &n, "%llu mapping%s, ", (unsigned long long)b->maps,
+		       b->maps == 1 ? "" : "s");
 	if (has_opens && b->has_holders && b->holders > opens)
-		n += (size_t)snprintf(h + n, sizeof(h) - n, "%llu kernel holder%s, ",
-				      (unsigned long long)(b->holders - opens),
-				      b->holders - opens == 1 ? "" : "s");
-	if (n)
-		h[n - 2] = 0;
+		append(h, sizeof(h), &n, "%llu kernel holder%s, ",
+		       (unsigned long long)(b->holders - opens), b->holders - opens == 1 ? "" : "s");
+	/* The last ", " off. */
+	if (n >= 2 && !strcmp(h + n - 2, ", "))
+		h[n -= 2] = 0;
 	die(1, "%s: %s: %s (/dev/mapper%u) is in use%s%s (dmesg names the holders, "
 	    "'fuser -v /dev/mapper%u' the processes); end them, or remove it lazily: "
 	    "mapperctl remove --lazy %s", path, strerror(EBUSY), q(b->name), b->index,
@@ -763,8 +934,12 @@ static int cmd_remove(int argc, char **argv)
 		die(2, "which buffer? give NAME, /dev/mapperN or /dev/mapper-by-name/NAME");
 	if (argc - optind > 1)
 		die(2, "one buffer at a time: got %s and %s", q(argv[optind]), q(argv[optind + 1]));
+	/* A NAME that cannot be one is a usage error, before anything is looked at. */
+	if (!strchr(argv[optind], '/'))
+		resolve(argv[optind], name, sizeof(name));
 	need_configfs();
-	resolve(argv[optind], name, sizeof(name));
+	if (strchr(argv[optind], '/'))
+		resolve(argv[optind], name, sizeof(name));
 	live = buf_by_name(name, &b);
 	snprintf(dir, sizeof(dir), CFG "/%s", name);
 	if (!exists(dir)) {
@@ -843,7 +1018,8 @@ static int cmd_list(int argc, char **argv)
 			json_object_object_add(o, "device", json_object_new_string(dev));
 			json_object_object_add(o, "size", v[i].has_size ?
 					       json_object_new_uint64(v[i].size) : NULL);
-			json_object_object_add(o, "node", json_object_new_int64(v[i].node));
+			json_object_object_add(o, "node", v[i].has_node ?
+					       json_object_new_int64(v[i].node) : NULL);
 			json_object_object_add(o, "cache", strcmp(v[i].cache, "?") ?
 					       json_object_new_string(v[i].cache) : NULL);
 			json_object_object_add(o, "maps", v[i].has_maps ?
@@ -875,7 +1051,9 @@ static int cmd_list(int argc, char **argv)
 			snprintf(r[2], 64, "%llu", (unsigned long long)b->size);
 		else
 			size_short(b->size, r[2], 64);
-		if (b->node < 0)
+		if (!b->has_node)
+			strcpy(r[3], "?");
+		else if (b->node < 0)
 			strcpy(r[3], "-");
 		else
 			snprintf(r[3], 64, "%lld", (long long)b->node);
@@ -996,47 +1174,80 @@ static void conf_line(struct conf *c, char *line, const char *where)
 }
 
 /*
+ * The next line of @f into @line (LINE_MAX_LEN + 2 bytes), without its
+ * newline and one \r before it: its length; -1 at the end of the file (or
+ * an error: ferror()); -2 for a line longer than LINE_MAX_LEN, which is
+ * read to its end but not kept; -3 at a NUL byte, after which the file is
+ * not read further (it is no text, and /dev/zero would never end).
+ */
+static ssize_t conf_getline(FILE *f, char *line)
+{
+	size_t n = 0;
+	bool any = false, over = false;
+	int ch;
+
+	while ((ch = getc(f)) != EOF) {
+		any = true;
+		if (ch == '\n')
+			break;
+		if (!ch)
+			return -3;
+		if (n < LINE_MAX_LEN + 1)
+			line[n++] = (char)ch;
+		else
+			over = true;
+	}
+	if (!any)
+		return -1;
+	if (!over && n && line[n - 1] == '\r')
+		n--;
+	if (over || n > LINE_MAX_LEN)
+		return -2;
+	line[n] = 0;
+	return (ssize_t)n;
+}
+
+/*
  * Reads the configuration @path ("-": standard input) into @c; @real is
  * where it is (the system's under MAPPER_SYSROOT).  A missing file is an
  * error unless @optional.
  */
 static void conf_read(struct conf *c, const char *path, const char *real, bool optional)
 {
-	char where[PATH_MAX + 32], *line = NULL;
-	const char *shown = strcmp(path, "-") ? path : "standard input";
-	size_t cap = 0;
+	char where[PATH_MAX + 32], line[LINE_MAX_LEN + 2], shown[PATH_MAX];
 	ssize_t len;
 	FILE *f = strcmp(path, "-") ? fopen(real, "re") : stdin;
 	struct stat st;
 	unsigned long lineno = 0;
+	int err = errno;
 
+	esc(strcmp(path, "-") ? path : "standard input", shown, sizeof(shown));
 	if (!f) {
-		if (errno == ENOENT && optional)
+		if (err == ENOENT && optional)
 			return;
-		conf_error(c, NULL, "%s: %s", path, strerror(errno));
+		conf_error(c, NULL, "%s: %s", shown, strerror(err));
 		return;
 	}
 	if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
 		conf_error(c, NULL, "%s: is a directory; give a configuration file (mapper.conf(5))",
-			   path);
+			   shown);
 		fclose(f);
 		return;
 	}
-	while (errno = 0, (len = getline(&line, &cap, f)) >= 0) {
+	while (errno = 0, (len = conf_getline(f, line)) != -1) {
 		lineno++;
 		snprintf(where, sizeof(where), "%s:%lu", shown, lineno);
-		if (len && line[len - 1] == '\n')
-			line[--len] = 0;
-		if (memchr(line, 0, (size_t)len))
+		if (len == -3) {
 			conf_error(c, where, "a NUL byte: not a text file (mapper.conf(5))");
-		else if (len > LINE_MAX_LEN)
+			break;
+		}
+		if (len == -2)
 			conf_error(c, where, "longer than %d characters", LINE_MAX_LEN);
 		else
 			conf_line(c, line, where);
 	}
-	if (errno)
-		conf_error(c, NULL, "%s: read failed: %s", shown, strerror(errno));
-	free(line);
+	if (ferror(f))
+		conf_error(c, NULL, "%s: read failed: %s", shown, strerror(errno ? errno : EIO));
 	if (f != stdin)
 		fclose(f);
 }
@@ -1137,20 +1348,20 @@ static void differences(const struct spec *s, const struct buf *b, char *out, si
 
 	*out = 0;
 	if (b->has_size && b->size != s->size && (rounded < s->size || b->size != rounded))
-		n += (size_t)snprintf(out + n, len - n, ", size %s (configured %s)",
-				      size_human(b->size, h1, sizeof(h1)),
-				      size_human(s->size, h2, sizeof(h2)));
-	if (n < len && b->node != s->node)
-		n += (size_t)snprintf(out + n, len - n, ", node %lld (configured %ld)",
-				      (long long)b->node, s->node);
-	if (n < len && strcmp(b->cache, want))
-		n += (size_t)snprintf(out + n, len - n, ", cache %s (configured %s)",
-				      b->cache, want);
-	snprintf(p, sizeof(p), CFG "/%s/node_fallback", b->name);
-	if (n < len && s->node >= 0 && !attr_read(p, fb, sizeof(fb)) &&
+		append(out, len, &n, ", size %s (configured %s)", size_human(b->size, h1, sizeof(h1)),
+		       size_human(s->size, h2, sizeof(h2)));
+	if (!b->has_node)
+		append(out, len, &n, ", node ? (configured %ld)", s->node);
+	else if (b->node != s->node)
+		append(out, len, &n, ", node %lld (configured %ld)", (long long)b->node, s->node);
+	if (strcmp(b->cache, want))
+		append(out, len, &n, ", cache %s (configured %s)", b->cache, want);
+	/* b->name is a name (buf_name()), so the path is one of configfs's. */
+	if (b->has_name && s->node >= 0 &&
+	    !attr_read((snprintf(p, sizeof(p), CFG "/%s/node_fallback", b->name), p), fb, sizeof(fb)) &&
 	    strcmp(fb, s->fallback ? "1" : "0"))
-		snprintf(out + n, len - n, ", node fallback %s (configured %s)",
-			 s->fallback ? "off" : "on", s->fallback ? "on" : "off");
+		append(out, len, &n, ", node fallback %s (configured %s)",
+		       s->fallback ? "off" : "on", s->fallback ? "on" : "off");
 }
 
 static int cmd_apply(int argc, char **argv)
@@ -1158,6 +1369,9 @@ static int cmd_apply(int argc, char **argv)
 	static const struct option longs[] = { { NULL, 0, NULL, 0 } };
 	struct conf c = { 0 };
 	char diff[256];
+	struct buf *live;
+	size_t nlive;
+	bool configfs = false;
 	int rc = 0;
 
 	while (next_opt(argc, argv, "", longs) != -1)
@@ -1179,36 +1393,67 @@ static int cmd_apply(int argc, char **argv)
 	}
 	if (!c.n)
 		return 0;
-	need_configfs();
+	/*
+	 * configfs only once something is to be made: buffers of the module
+	 * parameters alone are checked without it.  What exists is read once,
+	 * and looked up by name.
+	 */
+	need_module();
+	nlive = bufs_read(&live);
+	qsort(live, nlive, sizeof(*live), cmp_buf_name);
+	signal(SIGPIPE, SIG_IGN);
 	for (size_t i = 0; i < c.n; i++) {
 		const struct spec *s = &c.v[i];
-		struct buf b;
-		long index;
+		struct buf key, *b;
 
-		if (buf_by_name(s->name, &b)) {
-			differences(s, &b, diff, sizeof(diff));
+		snprintf(key.name, sizeof(key.name), "%s", s->name);
+		b = bsearch(&key, live, nlive, sizeof(*live), cmp_buf_name);
+		if (b) {
+			differences(s, b, diff, sizeof(diff));
 			if (!*diff) {
-				printf("%s: /dev/mapper%u: exists as configured\n", s->name, b.index);
+				printf("%s: /dev/mapper%u: exists as configured\n", s->name, b->index);
 				continue;
 			}
 			error_at(s->where, "%s: /dev/mapper%u exists with%s: left alone; to apply "
 				 "it, remove it (mapperctl remove %s) and apply again", s->name,
-				 b.index, diff + 1, s->name);
+				 b->index, diff + 1, s->name);
 			rc = 1;
 			continue;
 		}
-		index = create_one(s);
-		if (index < 0) {
-			rc = 1;
-			continue;
+		if (!configfs) {
+			need_configfs();
+			configfs = true;
 		}
-		printf("%s: /dev/mapper%ld: created\n", s->name, index);
+		if (create_one(s, s->name) < 0)
+			rc = 1;
 	}
+	free(live);
 	conf_free(&c);
 	return rc;
 }
 
 /* --- main ------------------------------------------------------------------------------ */
+
+/*
+ * At exit: what was printed must have arrived (a device path lost, --help
+ * to a full disk): else exit 1, as coreutils' close_stdout() does.
+ */
+static void stdout_check(void)
+{
+	static bool once;
+
+	if (once)
+		return;
+	once = true;
+	errno = 0;
+	if (fflush(stdout) || ferror(stdout)) {
+		int err = errno ? errno : EIO;
+
+		fprintf(stderr, "mapperctl: %s%sstandard output: %s\n", cmd, *cmd ? ": " : "",
+			strerror(err));
+		_exit(1);
+	}
+}
 
 int main(int argc, char **argv)
 {
@@ -1224,6 +1469,7 @@ int main(int argc, char **argv)
 	char prog[32];
 	int c;
 
+	atexit(stdout_check);
 	/* Options before the command: --help and --version only. */
 	argv[0] = "mapperctl";
 	while ((c = getopt_long(argc, argv, "+hV", longs, NULL)) != -1) {
@@ -1258,11 +1504,7 @@ int main(int argc, char **argv)
 			}
 		}
 		optind = 0;
-		c = cmds[i].fn(argc, argv);
-		/* What was printed must have arrived: a device path lost is a failure. */
-		if (fflush(stdout) || ferror(stdout))
-			die(1, "standard output: %s", strerror(errno ? errno : EIO));
-		return c;
+		return cmds[i].fn(argc, argv);
 	}
 	die(2, "%s: no such command; give create, remove, list or apply", q(argv[optind]));
 }

@@ -18,7 +18,9 @@ my $cc = $ENV{MAPPER_CC} // 'cc';
 # Static, in an OUT of its own.
 {
 	my $out = "$TMP/static";
-	my ($o, $e, $c) = run($make, '-C', $TOP, '--no-print-directory', 'utils', "OUT=$out", 'LDFLAGS=-static', "CC=$cc");
+	# The test hooks (MAPPER_SYSROOT), so that it can list a fake tree.
+	my ($o, $e, $c) = run($make, '-C', $TOP, '--no-print-directory', 'utils', "OUT=$out", 'LDFLAGS=-static', "CC=$cc",
+			       'CPPFLAGS=-DMAPPER_TEST_HOOKS');
 	ok($c == 0, 'make utils LDFLAGS=-static') or diag($o . $e);
 	for my $tool ('mapperctl', 'mapper-dump') {
 		my ($ro) = run('readelf', '-l', '-d', "$out/$tool");
@@ -32,6 +34,22 @@ my $cc = $ENV{MAPPER_CC} // 'cc';
 	my ($j, $je, $jc) = run("$out/mapperctl", 'list', '--json', {env => {MAPPER_SYSROOT => $r}});
 	like($j, qr/^\[ \{ "name": "static", "device": "\/dev\/mapper0", "size": 1048576, /, 'static mapperctl: list --json (json-c)')
 		or diag($je);
+}
+
+# An installed mapperctl (no MAPPER_TEST_HOOKS) runs as root: MAPPER_SYSROOT
+# must not move its paths into a tree of whoever set its environment.
+{
+	my $out = "$TMP/plain";
+	my ($o, $e, $c) = run($make, '-C', $TOP, '--no-print-directory', 'utils', "OUT=$out", "CC=$cc");
+	ok($c == 0, 'make utils') or diag($o . $e);
+	my $r = fake_tree();
+	load_time($r, 0, name => 'elsewhere');
+	for my $tool (['mapperctl', 'list', '--json'], ['mapper-dump', '--list']) {
+		my ($to, $te) = run("$out/$tool->[0]", @$tool[1 .. $#$tool], {env => {MAPPER_SYSROOT => $r}});
+		ok($to . $te !~ /elsewhere/, "@$tool: MAPPER_SYSROOT ignored by the installed build") or diag($to . $te);
+	}
+	($o) = run($make, '-C', $TOP, '--no-print-directory', '-n', '-B', "$TMP/plain/test/mapperctl", "OUT=$TMP/plain", "CC=$cc");
+	like($o, qr/-DMAPPER_TEST_HOOKS/, 'the test build has the hooks');
 }
 
 # The caller's flags, after the defaults; the defaults without them.

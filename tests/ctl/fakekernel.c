@@ -24,8 +24,12 @@
  *   rmdir NAME                                 EBUSY while enabled
  *
  * FAKE_FAIL=WHAT:ERRNO makes "mkdir" or the write of attribute WHAT fail
- * with that errno number, to test what a failure at each step leaves.
- * Every other call passes through untouched.
+ * with that errno number, to test what a failure at each step leaves;
+ * WHAT=VALUE (e.g. enable=0) fails only the writes of that value.
+ * FAKE_INDEX=TEXT: what "index" reads after an enable. FAKE_RAISE=WHAT:SIG
+ * raises signal SIG once "mkdir" or the write of WHAT has succeeded.
+ * FAKE_COUNT=FILE appends a line "opendir" to FILE for every opendir() of
+ * ROOT/sys/class/mapper.  Every other call passes through untouched.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -34,6 +38,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -141,6 +146,16 @@ static int fail_for(const char *what)
 	if (f && !strncmp(f, what, n) && f[n] == ':')
 		return atoi(f + n + 1);
 	return 0;
+}
+
+/* FAKE_RAISE=WHAT:SIG: that signal, once @what has succeeded. */
+static void raise_for(const char *what)
+{
+	const char *f = getenv("FAKE_RAISE");
+	size_t n = strlen(what);
+
+	if (f && !strncmp(f, what, n) && f[n] == ':')
+		raise(atoi(f + n + 1));
 }
 
 static bool name_ok(const char *name)
@@ -271,7 +286,10 @@ static int enable(const char *name)
 	symlink(link, at(p, "/dev/mapper-by-name/%s", name));
 	put(at(p, "/sys/class/mapper/total_bytes"), "%lld", total + size);
 	put(at(p, "/sys/kernel/config/mapper/%s/enable", name), "1");
-	put(at(p, "/sys/kernel/config/mapper/%s/index", name), "%ld", index);
+	if (getenv("FAKE_INDEX"))
+		put(at(p, "/sys/kernel/config/mapper/%s/index", name), "%s", getenv("FAKE_INDEX"));
+	else
+		put(at(p, "/sys/kernel/config/mapper/%s/index", name), "%ld", index);
 	return 0;
 }
 
@@ -282,10 +300,13 @@ static int store(const char *name, const char *attr, const char *v)
 	bool on = get_num(at(p, "/sys/kernel/config/mapper/%s/enable", name)) != 0;
 	long index = on ? (long)get_num(at(p, "/sys/kernel/config/mapper/%s/index", name)) : -1;
 	unsigned long long size;
-	char *end;
+	char *end, with[192];
 	long n;
 	int err = fail_for(attr);
 
+	snprintf(with, sizeof(with), "%s=%s", attr, v);
+	if (!err)
+		err = fail_for(with);
 	if (err)
 		return err;
 	at(a, "/sys/kernel/config/mapper/%s/%s", name, attr);
@@ -356,6 +377,7 @@ ssize_t write(int fd, const void *data, size_t n)
 		errno = err;
 		return -1;
 	}
+	raise_for(attr);
 	return (ssize_t)n;
 }
 
@@ -383,7 +405,27 @@ int mkdir(const char *path, mode_t mode)
 		return -1;
 	for (size_t i = 0; i < NATTRS; i++)
 		put(at(p, "/sys/kernel/config/mapper/%s/%s", name, attrs[i]), "%s", defaults[i]);
+	raise_for("mkdir");
 	return 0;
+}
+
+DIR *opendir(const char *path)
+{
+	static DIR *(*real)(const char *);
+	char p[PATH_MAX];
+	const char *count = getenv("FAKE_COUNT");
+
+	if (!real)
+		real = (DIR *(*)(const char *))dlsym(RTLD_NEXT, "opendir");
+	if (count && root[0] && !strcmp(path, at(p, "/sys/class/mapper"))) {
+		FILE *f = fopen(count, "a");
+
+		if (f) {
+			fputs("opendir\n", f);
+			fclose(f);
+		}
+	}
+	return real(path);
 }
 
 int rmdir(const char *path)

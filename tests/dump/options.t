@@ -79,7 +79,7 @@ SKIP: {
 	err('-n 1M past a small file', ['-n', '1M', $file], 2,
 	    qr/--length 1048576 goes past the end at 538; at most --length 538 fits/);
 	err('-s 1G', ['-s', '1G', $file], 2, qr/--skip 1073741824 \(0x40000000\) is past the end: the input is 538 bytes/);
-	for my $bad ('1KB', 'abc', '', '0x', '12x', '1.5K', 'K', '1 K', '0xg', '1k', '1e3') {
+	for my $bad ('1KB', 'abc', '', '0x', '12x', '1.5K', 'K', '1 K', '0xg', '1k', '1e3', '0x0x10', ' 4K', '+5', '0x-1') {
 		err("size '$bad'", ['-s', $bad, $file], 2,
 		    qr/^mapper-dump: --skip '\Q$bad\E': not a size; give a decimal or 0x hex number with an optional K, M, G, KiB, MiB or GiB suffix/);
 	}
