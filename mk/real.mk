@@ -28,13 +28,15 @@ real-image: real-deps
 	@$(TOP)/tests/real/image $(REAL_CACHE)
 
 # crc32c_generic: ext4 and jbd2 ask for "crc32c" through the crypto API (a
-# softdep, which insmod does not follow).
+# softdep, which insmod does not follow); configfs: mapper needs it, and the
+# guest's insmod does not load dependencies.
 check-real: real-deps $(KENV)
 	@$(call vm-module,$(OUT)/real)
 	@img=$$($(TOP)/tests/real/image $(REAL_CACHE)) && \
 	$(TOP)/tests/lib/vm --name real --env $(KENV) --out $(OUT)/real/vm --mem 1024M \
 		--timeout $(REAL_TIMEOUT) --disk "$$img" \
 		--module virtio_pci --module virtio_blk --module crc32c_generic --module ext4 \
+		--module configfs \
 		--file $(OUT)/real/mod/mapper.ko:/real/mapper.ko \
 		--file $(TOP)/tests/real/guest:/real/guest --file $(TOP)/tests/real/checks.py:/real/checks.py \
 		--file $(TOP)/tests/real/stage1.sh:/stage1.sh --param REAL_SIZE=$(REAL_SIZE) \
