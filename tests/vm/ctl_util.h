@@ -36,19 +36,7 @@
 
 /* ---- files ------------------------------------------------------------ */
 
-/* Writes @text to @path in one write(): 0 or -errno. */
-static inline int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	int ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, strlen(text)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
+/* write_file(): vm_util.h. */
 
 /* The first line of @path without its newline: 0 or -errno. */
 static inline int read_line(const char *path, char *out, size_t len)

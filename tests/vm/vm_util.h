@@ -112,20 +112,27 @@ static inline long smaps_kb(const void *addr, const char *field)
 	return kb;
 }
 
-/* Writes @text to /sys/class/mapper/mapper@n/@attr: 0 or -errno. */
-static inline int sysfs_write(int n, const char *attr, const char *text)
+/* Writes @text to @path in one write(): 0 or -errno. */
+static inline int write_file(const char *path, const char *text)
 {
-	char path[64];
-	int fd, ret = 0;
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int ret = 0;
 
-	snprintf(path, sizeof(path), "/sys/class/mapper/mapper%d/%s", n, attr);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (write(fd, text, strlen(text)) < 0)
 		ret = -errno;
 	close(fd);
 	return ret;
+}
+
+/* Writes @text to /sys/class/mapper/mapper@n/@attr: 0 or -errno. */
+static inline int sysfs_write(int n, const char *attr, const char *text)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/sys/class/mapper/mapper%d/%s", n, attr);
+	return write_file(path, text);
 }
 
 #endif /* MAPPER_VM_UTIL_H */
