@@ -57,7 +57,7 @@ struct mapper_buf *mapper_create(size_t size, int node)
 		return ERR_PTR(-EINVAL);
 	if (!try_module_get(THIS_MODULE))
 		return ERR_PTR(-ENODEV);
-	buf = mapper_buf_alloc("private buffer", PAGE_ALIGN(size), node, 0);
+	buf = mapper_buf_alloc("private buffer", PAGE_ALIGN(size), node, 0, NULL);
 	if (IS_ERR(buf)) {
 		module_put(THIS_MODULE);
 		return buf;

@@ -16,7 +16,11 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cma.h>
+#include <linux/dma-map-ops.h>
+#include <linux/dma-mapping.h>
 #include <linux/gfp.h>
+#include <linux/highmem.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/nodemask.h>
@@ -156,16 +160,189 @@ int mapper_node_check(const char *who, int node)
 }
 
 /*
+ * Whether a chunk of 2^@order pages at @page lies below @limit, the highest
+ * physical address the device the buffer is for reaches (0: any).
+ */
+static bool mapper_chunk_reachable(struct page *page, unsigned int order,
+				   phys_addr_t limit)
+{
+	return !limit || page_to_phys(page) + (PAGE_SIZE << order) - 1 <= limit;
+}
+
+/*
+ * The next zone down for pages a device must reach, as the DMA layer's own
+ * allocator does it: DMA32, then DMA. False when there is none.
+ */
+static bool mapper_lower_zone(gfp_t *gfp)
+{
+	if (IS_ENABLED(CONFIG_ZONE_DMA32) && !(*gfp & (__GFP_DMA32 | __GFP_DMA))) {
+		*gfp = (*gfp & ~__GFP_HIGHMEM) | __GFP_DMA32;
+		return true;
+	}
+	if (IS_ENABLED(CONFIG_ZONE_DMA) && !(*gfp & __GFP_DMA)) {
+		*gfp = (*gfp & ~(__GFP_HIGHMEM | __GFP_DMA32)) | __GFP_DMA;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * A chunk the device reaches: one whose pages lie above @limit goes back at
+ * once, and the search goes on in the next zone down, for this chunk and
+ * every later one (*gfp keeps the zone).
+ */
+static struct page *mapper_alloc_reachable(gfp_t *gfp, int node, unsigned int *order,
+					   phys_addr_t limit)
+{
+	for (;;) {
+		unsigned int o = *order;
+		struct page *page = mapper_alloc_chunk(*gfp, node, &o);
+
+		if (!page || mapper_chunk_reachable(page, o, limit)) {
+			*order = o;
+			return page;
+		}
+		__free_pages(page, o);
+		if (!mapper_lower_zone(gfp))
+			return NULL;
+	}
+}
+
+#ifdef MAPPER_HAVE_CMA
+/* From the device's CMA area, or the kernel's default one: NULL if none fits. */
+static struct page *mapper_alloc_cma(struct mapper_buf *buf, struct device *dev,
+				     phys_addr_t limit)
+{
+	struct cma *cma = dev_get_cma_area(dev);
+	unsigned int align = min_t(unsigned int, get_order(buf->size), MAPPER_MAX_ORDER);
+	struct page *page;
+
+	if (!cma)
+		return NULL;
+	page = cma_alloc(cma, buf->nr_pages, align, true);
+	if (!page)
+		return NULL;
+	if (limit && page_to_phys(page) + buf->size - 1 > limit) {
+		cma_release(cma, page, buf->nr_pages);
+		return NULL;
+	}
+	buf->cma = cma;
+	return page;
+}
+
+/*
+ * Back to the area only if nobody else holds a page (a get_user_pages()
+ * pin outliving every mapping); otherwise each page goes back to the page
+ * allocator with its last reference, and the area is that much smaller.
+ */
+static bool mapper_release_cma(struct mapper_buf *buf)
+{
+	unsigned long i;
+
+	if (!buf->cma)
+		return false;
+	for (i = 0; i < buf->nr_pages; i++)
+		if (page_count(buf->pages[i]) != 1)
+			break;
+	if (i == buf->nr_pages && cma_release(buf->cma, buf->pages[0], buf->nr_pages))
+		return true;
+	pr_warn("%zu bytes still in use at release: freed to the page allocator, not the CMA area\n",
+		buf->size);
+	return false;
+}
+#else
+static struct page *mapper_alloc_cma(struct mapper_buf *buf, struct device *dev,
+				     phys_addr_t limit)
+{
+	return NULL;
+}
+
+static bool mapper_release_cma(struct mapper_buf *buf)
+{
+	return false;
+}
+#endif
+
+/*
+ * One physically contiguous block: from CMA where the kernel lets a module
+ * use it, else from the page allocator up to its largest order, trying hard
+ * (reclaim and compaction) but never the OOM killer. Exactly a PMD's worth
+ * stays one folio (mapped huge); any other block is split into order-0
+ * pages, the tail beyond the size freed at once.
+ */
+static int mapper_alloc_contig(const char *who, struct mapper_buf *buf, gfp_t gfp,
+			       int node, struct device *dev, phys_addr_t limit)
+{
+	unsigned int order = get_order(buf->size);
+	bool folio = mapper_chunk_is_folio(order) && buf->size == PAGE_SIZE << order;
+	struct page *page;
+	unsigned long i;
+
+	page = mapper_alloc_cma(buf, dev, limit);
+	if (page) {
+		/* CMA hands out referenced order-0 pages, not zeroed. */
+		for (i = 0; i < buf->nr_pages; i++) {
+			buf->pages[i] = page + i;
+			clear_highpage(page + i);
+			mapper_set_index(page + i, i);
+		}
+		return 0;
+	}
+	if (order > MAPPER_MAX_PAGE_ORDER) {
+		pr_err("%s: no contiguous block of %zu KiB: the page allocator's largest is %lu KiB%s\n",
+		       who, buf->size >> 10, (PAGE_SIZE << MAPPER_MAX_PAGE_ORDER) >> 10,
+		       MAPPER_CMA_HINT);
+		return -ENOMEM;
+	}
+	gfp |= __GFP_RETRY_MAYFAIL | (folio ? __GFP_COMP : 0);
+	for (;;) {
+		page = node == NUMA_NO_NODE ? alloc_pages(gfp, order) :
+		       alloc_pages_node(node, gfp, order);
+		if (!page || mapper_chunk_reachable(page, order, limit))
+			break;
+		__free_pages(page, order);
+		page = NULL;
+		if (!mapper_lower_zone(&gfp))
+			break;
+	}
+	if (!page) {
+		pr_err("%s: no contiguous block of %zu KiB free%s\n", who, buf->size >> 10,
+		       limit ? " below the device's DMA limit" : "");
+		return -ENOMEM;
+	}
+	if (folio) {
+		for (i = 0; i < buf->nr_pages; i++)
+			buf->pages[i] = page + i;
+		mapper_set_index(page, 0);
+		return 0;
+	}
+	split_page(page, order);
+	for (i = 0; i < (1UL << order); i++) {
+		if (i < buf->nr_pages) {
+			buf->pages[i] = page + i;
+			mapper_set_index(page + i, i);
+		} else {
+			__free_page(page + i);
+		}
+	}
+	return 0;
+}
+
+/*
  * A zeroed buffer of @size bytes (whole pages) on @node. With
  * MAPPER_BUF_ACCOUNT its memory is charged to the calling process's memory
  * cgroup, as a tmpfs file's is: over the group's limit it fails (ENOMEM),
  * without calling the group's OOM killer either (__GFP_RETRY_MAYFAIL).
+ * With @dev, the pages are ones that device reaches without bouncing (its
+ * DMA mask, unless an IOMMU translates for it), on its node if @node is
+ * NUMA_NO_NODE.
  */
 struct mapper_buf *mapper_buf_alloc(const char *who, size_t size, int node,
-				    unsigned int flags)
+				    unsigned int flags, struct device *dev)
 {
 	gfp_t gfp = GFP_HIGHUSER | __GFP_ZERO | __GFP_NOWARN;
 	gfp_t kgfp = GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN;
+	phys_addr_t limit = dev ? mapper_dma_limit(dev) : 0;
 	struct mapper_buf *buf;
 	unsigned long i = 0;
 	int ret;
@@ -175,12 +352,20 @@ struct mapper_buf *mapper_buf_alloc(const char *who, size_t size, int node,
 	ret = mapper_node_check(who, node);
 	if (ret)
 		return ERR_PTR(ret);
+	if (dev && node == NUMA_NO_NODE && dev_to_node(dev) != NUMA_NO_NODE) {
+		/* Near the device, where there is room. */
+		node = dev_to_node(dev);
+		flags |= MAPPER_BUF_FALLBACK;
+	}
 	if (flags & MAPPER_BUF_ACCOUNT) {
 		gfp |= MAPPER_GFP_ACCOUNT_PAGES;
 		kgfp |= __GFP_ACCOUNT;
 	}
 	if (node != NUMA_NO_NODE && !(flags & MAPPER_BUF_FALLBACK))
 		gfp |= __GFP_THISNODE;
+	/* Where the DMA layer would look first (dma-direct does the same). */
+	if (limit && limit < DMA_BIT_MASK(32))
+		mapper_lower_zone(&gfp);
 	ret = mapper_reserve(who, size >> PAGE_SHIFT);
 	if (ret)
 		return ERR_PTR(ret);
@@ -194,6 +379,7 @@ struct mapper_buf *mapper_buf_alloc(const char *who, size_t size, int node,
 	atomic64_set(&buf->events, 0);
 	init_waitqueue_head(&buf->wait);
 	mutex_init(&buf->vmap_lock);
+	INIT_LIST_HEAD(&buf->dma_maps);
 	buf->size = size;
 	buf->nr_pages = size >> PAGE_SHIFT;
 	buf->node = node;
@@ -209,6 +395,13 @@ struct mapper_buf *mapper_buf_alloc(const char *who, size_t size, int node,
 	if (!buf->pages)
 		goto fail;
 
+	if (flags & MAPPER_BUF_CONTIG) {
+		ret = mapper_alloc_contig(who, buf, gfp, node, dev, limit);
+		if (ret)
+			goto fail;
+		buf->contiguous = true;
+		return buf;
+	}
 	while (i < buf->nr_pages) {
 		/* Naturally aligned in the buffer, so that folios sit at PMD offsets. */
 		unsigned int order = min3(MAPPER_MAX_ORDER,
@@ -222,10 +415,11 @@ struct mapper_buf *mapper_buf_alloc(const char *who, size_t size, int node,
 			ret = -EINTR;
 			goto fail;
 		}
-		page = mapper_alloc_chunk(gfp, node, &order);
+		page = mapper_alloc_reachable(&gfp, node, &order, limit);
 		if (!page) {
-			pr_err("%s: out of memory%s%s after %lu of %lu MiB\n", who,
+			pr_err("%s: out of memory%s%s%s after %lu of %lu MiB\n", who,
 			       node == NUMA_NO_NODE ? "" : " on the node",
+			       limit ? " below the device's DMA limit" : "",
 			       flags & MAPPER_BUF_ACCOUNT ?
 			       " (or over the memory cgroup's memory.max)" : "",
 			       i >> (20 - PAGE_SHIFT), buf->nr_pages >> (20 - PAGE_SHIFT));
@@ -380,7 +574,7 @@ int mapper_buf_set_cache(struct mapper_buf *buf, enum mapper_cache mode)
 	lockdep_assert_held(&buf->vmap_lock);
 	if (mode == buf->cache && !buf->cache_unknown)
 		return 0;
-	if (atomic_long_read(&buf->maps) || buf->vaddr)
+	if (atomic_long_read(&buf->maps) || buf->vaddr || buf->dma_count)
 		return -EBUSY;
 	return mapper_buf_apply_cache(buf, mode);
 }
@@ -405,7 +599,8 @@ static void mapper_buf_release(struct kref *ref)
 	 * should that ever fail, leaking them is the safe choice.
 	 */
 	if (!mapper_buf_apply_cache(buf, MAPPER_CACHE_CACHED)) {
-		mapper_buf_free_pages(buf, buf->nr_pages);
+		if (!mapper_release_cma(buf))
+			mapper_buf_free_pages(buf, buf->nr_pages);
 		atomic_long_sub(buf->nr_pages, &mapper_total);
 	} else {
 		/* Still held, by nobody: they count on in total_bytes. */
@@ -413,6 +608,7 @@ static void mapper_buf_release(struct kref *ref)
 	}
 	iput(buf->inode);
 	kvfree(buf->pages);
+	kfree(buf->dma_device);
 	mutex_destroy(&buf->vmap_lock);
 	kfree(buf);
 }

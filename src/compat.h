@@ -9,6 +9,7 @@
 
 #include <linux/device.h>
 #include <linux/mm.h>
+#include <linux/scatterlist.h>
 
 #include "features.h"
 
@@ -69,6 +70,46 @@ static inline void mapper_set_index(struct page *page, pgoff_t index)
 #if defined(MAPPER_HAVE_SET_PAGES_ARRAY_WC) && !defined(CONFIG_HIGHMEM)
 #define MAPPER_HAVE_CACHE_MODES 1
 #include <asm/set_memory.h>
+#endif
+
+/* 5.15 named the sg_table builder with a segment limit, and made it return an int. */
+#ifdef MAPPER_HAVE_SG_ALLOC_TABLE_FROM_PAGES_SEGMENT
+static inline int mapper_sg_from_pages(struct sg_table *sgt, struct page **pages,
+				       unsigned int n, size_t size, unsigned int max_seg)
+{
+	return sg_alloc_table_from_pages_segment(sgt, pages, n, 0, size, max_seg,
+						 GFP_KERNEL);
+}
+#else
+static inline int mapper_sg_from_pages(struct sg_table *sgt, struct page **pages,
+				       unsigned int n, size_t size, unsigned int max_seg)
+{
+	return PTR_ERR_OR_ZERO(__sg_alloc_table_from_pages(sgt, pages, n, 0, size, max_seg,
+							   NULL, 0, GFP_KERNEL));
+}
+#endif
+
+/*
+ * The page allocator's largest order: MAX_PAGE_ORDER since 6.8; MAX_ORDER
+ * before, which counted one past it until 6.4.
+ */
+#if defined(MAX_PAGE_ORDER)
+#define MAPPER_MAX_PAGE_ORDER	MAX_PAGE_ORDER
+#elif defined(MAPPER_HAVE_MAX_ORDER_INCLUSIVE)
+#define MAPPER_MAX_PAGE_ORDER	MAX_ORDER
+#else
+#define MAPPER_MAX_PAGE_ORDER	(MAX_ORDER - 1)
+#endif
+
+/*
+ * CMA for modules: cma_alloc() and an area to take it from are exported
+ * only by kernels that also export dma_contiguous_get_area_by_idx().
+ */
+#if defined(MAPPER_HAVE_CMA_AREA_BY_IDX) && IS_ENABLED(CONFIG_DMA_CMA)
+#define MAPPER_HAVE_CMA 1
+#define MAPPER_CMA_HINT	"; more comes from CMA (the kernel's cma= option)"
+#else
+#define MAPPER_CMA_HINT	"; this kernel gives modules no CMA"
 #endif
 
 #endif /* MAPPER_COMPAT_H */

@@ -39,6 +39,8 @@ struct mapper_cfg {
 	int node;
 	bool fallback;
 	enum mapper_cache cache;
+	bool contiguous;
+	char dma_device[MAPPER_DMA_DEVICE_MAX + 1];	/* empty for none */
 	struct mapper_dev *md;		/* with a reference, while enabled */
 };
 
@@ -184,6 +186,54 @@ static ssize_t mapper_cfg_cache_store(struct config_item *item, const char *page
 	return ret ? ret : count;
 }
 
+static ssize_t mapper_cfg_contiguous_show(struct config_item *item, char *page)
+{
+	return sprintf(page, "%d\n", to_mapper_cfg(item)->contiguous);
+}
+
+static int mapper_cfg_set_contiguous(struct mapper_cfg *cfg, const char *page)
+{
+	return kstrtobool(page, &cfg->contiguous);
+}
+
+static ssize_t mapper_cfg_contiguous_store(struct config_item *item, const char *page,
+					   size_t count)
+{
+	return mapper_cfg_set(item, page, count, mapper_cfg_set_contiguous);
+}
+
+static ssize_t mapper_cfg_dma_device_show(struct config_item *item, char *page)
+{
+	struct mapper_cfg *cfg = to_mapper_cfg(item);
+	ssize_t n;
+
+	mutex_lock(&cfg->lock);
+	n = sprintf(page, "%s\n", cfg->dma_device);
+	mutex_unlock(&cfg->lock);
+	return n;
+}
+
+/* A name as in /sys/bus/BUS/devices; looked up at enable, as devices come and go. */
+static int mapper_cfg_set_dma_device(struct mapper_cfg *cfg, const char *page)
+{
+	size_t len = strcspn(page, "\n");
+
+	if (len > MAPPER_DMA_DEVICE_MAX || memchr(page, '/', len)) {
+		pr_err("%s: dma_device: a device name as in /sys/bus/*/devices, up to %d characters\n",
+		       config_item_name(&cfg->item), MAPPER_DMA_DEVICE_MAX);
+		return -EINVAL;
+	}
+	memcpy(cfg->dma_device, page, len);
+	cfg->dma_device[len] = '\0';
+	return 0;
+}
+
+static ssize_t mapper_cfg_dma_device_store(struct config_item *item, const char *page,
+					   size_t count)
+{
+	return mapper_cfg_set(item, page, count, mapper_cfg_set_dma_device);
+}
+
 static ssize_t mapper_cfg_enable_show(struct config_item *item, char *page)
 {
 	return sprintf(page, "%d\n", !!READ_ONCE(to_mapper_cfg(item)->md));
@@ -198,7 +248,9 @@ static int mapper_cfg_enable(struct mapper_cfg *cfg)
 		.size = cfg->size,
 		.node = cfg->node,
 		.cache = cfg->cache,
-		.flags = MAPPER_BUF_ACCOUNT | (cfg->fallback ? MAPPER_BUF_FALLBACK : 0),
+		.flags = MAPPER_BUF_ACCOUNT | (cfg->fallback ? MAPPER_BUF_FALLBACK : 0) |
+			 (cfg->contiguous ? MAPPER_BUF_CONTIG : 0),
+		.dma_device = cfg->dma_device[0] ? cfg->dma_device : NULL,
 	};
 	struct mapper_dev *md;
 	int ret;
@@ -294,6 +346,8 @@ CONFIGFS_ATTR(mapper_cfg_, size);
 CONFIGFS_ATTR(mapper_cfg_, node);
 CONFIGFS_ATTR(mapper_cfg_, node_fallback);
 CONFIGFS_ATTR(mapper_cfg_, cache);
+CONFIGFS_ATTR(mapper_cfg_, contiguous);
+CONFIGFS_ATTR(mapper_cfg_, dma_device);
 CONFIGFS_ATTR(mapper_cfg_, enable);
 CONFIGFS_ATTR_WO(mapper_cfg_, detach);
 CONFIGFS_ATTR_RO(mapper_cfg_, index);
@@ -303,6 +357,8 @@ static struct configfs_attribute *mapper_cfg_attrs[] = {
 	&mapper_cfg_attr_node,
 	&mapper_cfg_attr_node_fallback,
 	&mapper_cfg_attr_cache,
+	&mapper_cfg_attr_contiguous,
+	&mapper_cfg_attr_dma_device,
 	&mapper_cfg_attr_enable,
 	&mapper_cfg_attr_detach,
 	&mapper_cfg_attr_index,

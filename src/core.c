@@ -334,6 +334,7 @@ static int __init mapper_init(void)
 		goto err_configfs;
 	}
 	mapper_configfs_ready();
+	mapper_debugfs_init();
 
 	for (i = 0; i < devices; i++)
 		mapper_dev_announce(mapper_devs[i]);
@@ -361,6 +362,7 @@ err_region:
 /* Buffers made at run time pin the module: only the load's remain. */
 static void __exit mapper_exit(void)
 {
+	mapper_debugfs_exit();
 	mapper_configfs_exit();
 	cdev_del(mapper_cdev);
 	mapper_destroy_all(devices);

@@ -126,9 +126,32 @@ struct mapper_dev *mapper_dev_create(const struct mapper_spec *spec)
 		strscpy(who, spec->name, sizeof(who));
 	else
 		snprintf(who, sizeof(who), "mapper%d", index);
-	buf = mapper_buf_alloc(who, PAGE_ALIGN(spec->size), spec->node, spec->flags);
-	if (IS_ERR(buf))
-		return ERR_CAST(buf);
+	if (spec->dma_device) {
+		const char *dma_name = kstrdup(spec->dma_device, GFP_KERNEL);
+		struct device *dev;
+
+		if (!dma_name)
+			return ERR_PTR(-ENOMEM);
+		dev = mapper_find_device(who, spec->dma_device);
+		if (IS_ERR(dev)) {
+			kfree(dma_name);
+			return ERR_CAST(dev);
+		}
+		/* Its constraints, read now: the buffer does not hold it. */
+		buf = mapper_buf_alloc(who, PAGE_ALIGN(spec->size), spec->node,
+				       spec->flags, dev);
+		put_device(dev);
+		if (IS_ERR(buf)) {
+			kfree(dma_name);
+			return ERR_CAST(buf);
+		}
+		buf->dma_device = dma_name;
+	} else {
+		buf = mapper_buf_alloc(who, PAGE_ALIGN(spec->size), spec->node,
+				       spec->flags, NULL);
+		if (IS_ERR(buf))
+			return ERR_CAST(buf);
+	}
 
 	md = kzalloc(sizeof(*md), GFP_KERNEL);
 	if (!md) {
@@ -253,6 +276,8 @@ static bool mapper_dev_busy(struct mapper_dev *md, char *s, size_t size)
 {
 	unsigned long maps = atomic_long_read(&md->buf->maps);
 	unsigned int holders = md->buf->holders;
+	/* Only a holder maps for DMA, but it may put its hold first. */
+	unsigned int dma = READ_ONCE(md->buf->dma_count);
 	unsigned int fds = __mapper_dev_fds(md);
 	int n = 0;
 
@@ -268,7 +293,10 @@ static bool mapper_dev_busy(struct mapper_dev *md, char *s, size_t size)
 	if (holders)
 		n += scnprintf(s + n, size - n, "%s%u kernel holder%s", n ? ", " : "",
 			       holders, holders == 1 ? "" : "s");
-	return md->opens || maps || holders;
+	if (dma)
+		n += scnprintf(s + n, size - n, "%s%u DMA mapping%s", n ? ", " : "",
+			       dma, dma == 1 ? "" : "s");
+	return md->opens || maps || holders || dma;
 }
 
 /*
@@ -279,7 +307,7 @@ static bool mapper_dev_busy(struct mapper_dev *md, char *s, size_t size)
  */
 int mapper_dev_remove(struct mapper_dev *md, bool lazy)
 {
-	char busy[96];
+	char busy[128];
 
 	mutex_lock(&mapper_lock);
 	if (!md->live) {

@@ -159,7 +159,8 @@ static long mapper_ioctl_info(struct mapper_file *mf, void __user *arg)
 		.index = md->index,
 		.maps = atomic_long_read(&md->buf->maps),
 		.events = atomic64_read(&md->buf->events),
-		.flags = MAPPER_INFO_F_NOTIFY,
+		.flags = MAPPER_INFO_F_NOTIFY | MAPPER_INFO_F_SYNC |
+			 (md->buf->contiguous ? MAPPER_INFO_F_CONTIGUOUS : 0),
 	};
 	u32 argsz;
 
@@ -177,6 +178,35 @@ static long mapper_ioctl_info(struct mapper_file *mf, void __user *arg)
 	if (argsz >= offsetofend(struct mapper_info, events))
 		WRITE_ONCE(mf->seen, info.events);
 	return 0;
+}
+
+/* Caches and bounce buffers of every device that maps the range: see dma.c. */
+static long mapper_ioctl_sync(struct mapper_file *mf, void __user *arg)
+{
+	struct mapper_buf *buf = mf->md->buf;
+	struct mapper_sync sync;
+	unsigned int when, way;
+	u32 argsz;
+	int ret;
+
+	if (get_user(argsz, (u32 __user *)arg))
+		return -EFAULT;
+	if (argsz < MAPPER_SYNC_SIZE_V1)
+		return -EINVAL;
+	ret = copy_struct_from_user(&sync, sizeof(sync), arg, argsz);
+	if (ret)
+		return ret;
+	when = sync.flags & (MAPPER_SYNC_FOR_DEVICE | MAPPER_SYNC_FOR_CPU);
+	way = sync.flags & (MAPPER_SYNC_TO_DEVICE | MAPPER_SYNC_FROM_DEVICE);
+	if (sync.flags & ~(when | way) || !way ||
+	    (when != MAPPER_SYNC_FOR_DEVICE && when != MAPPER_SYNC_FOR_CPU))
+		return -EINVAL;
+	if (!sync.length && sync.offset < buf->size)
+		sync.length = buf->size - sync.offset;
+	if (sync.offset >= buf->size || !sync.length ||
+	    sync.length > buf->size - sync.offset)
+		return -EINVAL;
+	return mapper_dma_sync_all(buf, sync.offset, sync.length, sync.flags);
 }
 
 static __poll_t mapper_poll(struct file *file, poll_table *wait)
@@ -198,6 +228,8 @@ static long mapper_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	switch (cmd) {
 	case MAPPER_IOC_INFO:
 		return mapper_ioctl_info(file->private_data, (void __user *)arg);
+	case MAPPER_IOC_SYNC:
+		return mapper_ioctl_sync(file->private_data, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}

@@ -8,6 +8,7 @@
 #include <linux/fs.h>
 #include <linux/kdev_t.h>
 #include <linux/kref.h>
+#include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
@@ -53,6 +54,13 @@ struct mapper_buf {
 	void *vaddr;			/* kernel alias, made on first request */
 	enum mapper_cache cache;
 	bool cache_unknown;		/* a failed change left modes unknown (buffer.c) */
+	/* Mappings for devices (dma.c), under vmap_lock: the mode stays while any. */
+	struct list_head dma_maps;
+	unsigned int dma_count;
+
+	bool contiguous;		/* one physical block, pages[0] first */
+	struct cma *cma;		/* the area it came from, or NULL */
+	const char *dma_device;		/* allocated for this device, or NULL */
 
 	struct inode *inode;		/* the mappings' file: i_size, i_mmap (inode.c) */
 };
@@ -60,9 +68,10 @@ struct mapper_buf {
 /* mapper_buf_alloc() flags */
 #define MAPPER_BUF_ACCOUNT	BIT(0)	/* charge the caller's memory cgroup */
 #define MAPPER_BUF_FALLBACK	BIT(1)	/* other nodes when @node runs out */
+#define MAPPER_BUF_CONTIG	BIT(2)	/* one physically contiguous block */
 
 struct mapper_buf *mapper_buf_alloc(const char *who, size_t size, int node,
-				    unsigned int flags);
+				    unsigned int flags, struct device *dev);
 int mapper_node_check(const char *who, int node);
 unsigned long mapper_total_pages(void);
 unsigned long mapper_limit_pages(void);
@@ -74,6 +83,7 @@ int mapper_buf_set_cache(struct mapper_buf *buf, enum mapper_cache mode);
 pgprot_t mapper_cache_pgprot(enum mapper_cache mode, pgprot_t prot);
 
 #define MAPPER_NAME_MAX		31
+#define MAPPER_DMA_DEVICE_MAX	63	/* bus device names: 0000:00:04.0, fe200000.dma */
 #define MAPPER_MINORS		(MINORMASK + 1)
 
 /*
@@ -102,6 +112,7 @@ struct mapper_spec {
 	int node;			/* NUMA_NO_NODE for any */
 	enum mapper_cache cache;
 	unsigned int flags;		/* MAPPER_BUF_* */
+	const char *dma_device;		/* pages for this device (dma.c), or NULL */
 	bool quiet;			/* no uevent until mapper_dev_announce() */
 };
 
@@ -139,6 +150,14 @@ static inline int mapper_configfs_init(void) { return 0; }
 static inline void mapper_configfs_ready(void) { }
 static inline void mapper_configfs_exit(void) { }
 #endif
+
+/* dma.c */
+struct device *mapper_find_device(const char *who, const char *name);
+phys_addr_t mapper_dma_limit(struct device *dev);
+int mapper_dma_sync_all(struct mapper_buf *buf, size_t offset, size_t len,
+			unsigned int flags);
+void mapper_debugfs_init(void);
+void mapper_debugfs_exit(void);
 
 int mapper_parse_size(const char *val, unsigned long long *size);
 

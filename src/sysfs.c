@@ -5,7 +5,9 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
 #include <linux/device.h>
+#include <linux/io.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
 
@@ -92,6 +94,46 @@ static ssize_t cache_store(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RW(cache);
 
+static ssize_t contiguous_show(struct device *dev, struct device_attribute *attr,
+			       char *page)
+{
+	return sysfs_emit(page, "%d\n", to_mapper_dev(dev)->buf->contiguous);
+}
+static DEVICE_ATTR_RO(contiguous);
+
+static ssize_t dma_device_show(struct device *dev, struct device_attribute *attr,
+			       char *page)
+{
+	const char *name = to_mapper_dev(dev)->buf->dma_device;
+
+	return sysfs_emit(page, "%s\n", name ? name : "");
+}
+static DEVICE_ATTR_RO(dma_device);
+
+static ssize_t dma_maps_show(struct device *dev, struct device_attribute *attr,
+			     char *page)
+{
+	return sysfs_emit(page, "%u\n", READ_ONCE(to_mapper_dev(dev)->buf->dma_count));
+}
+static DEVICE_ATTR_RO(dma_maps);
+
+/*
+ * Where a contiguous buffer starts in physical memory, for a device that
+ * user space programs itself. Root's alone (CAP_SYS_RAWIO, as /dev/mem):
+ * physical addresses help attacks on the kernel, and mapper never takes
+ * one from user space.
+ */
+static ssize_t phys_addr_show(struct device *dev, struct device_attribute *attr,
+			      char *page)
+{
+	struct mapper_buf *buf = to_mapper_dev(dev)->buf;
+
+	if (!capable(CAP_SYS_RAWIO))
+		return -EPERM;
+	return sysfs_emit(page, "%#llx\n", (u64)page_to_phys(buf->pages[0]));
+}
+static DEVICE_ATTR_ADMIN_RO(phys_addr);
+
 static struct attribute *mapper_attrs[] = {
 	&dev_attr_size.attr,
 	&dev_attr_maps.attr,
@@ -100,11 +142,26 @@ static struct attribute *mapper_attrs[] = {
 	&dev_attr_node.attr,
 	&dev_attr_opens.attr,
 	&dev_attr_holders.attr,
+	&dev_attr_contiguous.attr,
+	&dev_attr_dma_device.attr,
+	&dev_attr_dma_maps.attr,
+	&dev_attr_phys_addr.attr,
 	NULL,
 };
 
+/* phys_addr only where there is one block to point at. */
+static umode_t mapper_attr_visible(struct kobject *kobj, struct attribute *attr, int n)
+{
+	struct mapper_dev *md = to_mapper_dev(kobj_to_dev(kobj));
+
+	if (attr == &dev_attr_phys_addr.attr && !md->buf->contiguous)
+		return 0;
+	return attr->mode;
+}
+
 static const struct attribute_group mapper_group = {
 	.attrs = mapper_attrs,
+	.is_visible = mapper_attr_visible,
 };
 
 const struct attribute_group *mapper_groups[] = {

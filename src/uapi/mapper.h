@@ -64,9 +64,43 @@ struct mapper_info {
 
 #define MAPPER_INFO_VERSION	1
 #define MAPPER_INFO_F_NOTIFY	_BITULL(0)	/* poll() reports POLLPRI on notify */
+#define MAPPER_INFO_F_SYNC	_BITULL(1)	/* MAPPER_IOC_SYNC exists */
+#define MAPPER_INFO_F_CONTIGUOUS _BITULL(2)	/* the buffer is one physical block */
 #define MAPPER_INFO_SIZE_V1	32	/* up to and including @maps */
 
 /* 80: the structure's size in 0.1.0, frozen in the number whatever it grows to. */
 #define MAPPER_IOC_INFO		_IOC(_IOC_READ | _IOC_WRITE, MAPPER_IOC_MAGIC, 0x00, 80)
+
+/**
+ * struct mapper_sync - MAPPER_IOC_SYNC argument
+ * @argsz:	bytes of this structure the caller provides (at least
+ *		MAPPER_SYNC_SIZE_V1).
+ * @flags:	exactly one of MAPPER_SYNC_FOR_DEVICE (the CPU is done with the
+ *		range: devices may read it) and MAPPER_SYNC_FOR_CPU (devices
+ *		are done: the CPU may read what they wrote), and at least one
+ *		of MAPPER_SYNC_TO_DEVICE and MAPPER_SYNC_FROM_DEVICE, the way
+ *		the data goes.
+ * @offset:	first byte of the range, in the buffer.
+ * @length:	bytes of the range; 0 for the rest of the buffer.
+ *
+ * Syncs the range on every DMA mapping a driver holds of the buffer
+ * (mapper_dma_map(): caches of a non-coherent device, bounce buffers),
+ * each mapping in the directions it has. Nothing to do, and success, for
+ * coherent devices and a buffer nobody maps for a device.
+ */
+struct mapper_sync {
+	__u32 argsz;
+	__u32 flags;
+	__u64 offset;
+	__u64 length;
+};
+
+#define MAPPER_SYNC_FOR_DEVICE	_BITUL(0)
+#define MAPPER_SYNC_FOR_CPU	_BITUL(1)
+#define MAPPER_SYNC_TO_DEVICE	_BITUL(2)
+#define MAPPER_SYNC_FROM_DEVICE	_BITUL(3)
+#define MAPPER_SYNC_SIZE_V1	24
+
+#define MAPPER_IOC_SYNC		_IOC(_IOC_WRITE, MAPPER_IOC_MAGIC, 0x01, 24)
 
 #endif /* _UAPI_MAPPER_H */
