@@ -199,13 +199,19 @@ static long mapper_ioctl_sync(struct mapper_file *mf, void __user *arg)
 	when = sync.flags & (MAPPER_SYNC_FOR_DEVICE | MAPPER_SYNC_FOR_CPU);
 	way = sync.flags & (MAPPER_SYNC_TO_DEVICE | MAPPER_SYNC_FROM_DEVICE);
 	if (sync.flags & ~(when | way) || !way ||
-	    (when != MAPPER_SYNC_FOR_DEVICE && when != MAPPER_SYNC_FOR_CPU))
+	    (when != MAPPER_SYNC_FOR_DEVICE && when != MAPPER_SYNC_FOR_CPU)) {
+		pr_info_ratelimited("%s: MAPPER_IOC_SYNC flags %#x: one of FOR_DEVICE and FOR_CPU, and TO_DEVICE, FROM_DEVICE or both\n",
+				    mf->md->name, sync.flags);
 		return -EINVAL;
+	}
 	if (!sync.length && sync.offset < buf->size)
 		sync.length = buf->size - sync.offset;
 	if (sync.offset >= buf->size || !sync.length ||
-	    sync.length > buf->size - sync.offset)
+	    sync.length > buf->size - sync.offset) {
+		pr_info_ratelimited("%s: MAPPER_IOC_SYNC of %#llx+%#llx: outside the buffer's %#zx bytes\n",
+				    mf->md->name, sync.offset, sync.length, buf->size);
 		return -EINVAL;
+	}
 	return mapper_dma_sync_all(buf, sync.offset, sync.length, sync.flags);
 }
 
