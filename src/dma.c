@@ -26,6 +26,7 @@
 #include <linux/platform_device.h>
 #include <linux/scatterlist.h>
 #include <linux/seq_file.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #ifdef CONFIG_ARM_AMBA
 #include <linux/amba/bus.h>
@@ -36,6 +37,8 @@
 #include "compat.h"
 #include "internal.h"
 #include "uapi/mapper.h"
+
+#define MAPPER_SYNC_SLICE	SZ_2M
 
 struct mapper_dma {
 	struct sg_table sgt;		/* what the caller holds */
@@ -314,7 +317,12 @@ static void mapper_dma_sync(struct mapper_buf *buf, struct sg_table *sgt,
 	m = container_of(sgt, struct mapper_dma, sgt);
 	if (WARN_ONCE(m->buf != buf, "mapper: DMA sync of a mapping of another buffer\n"))
 		return;
-	if (!valid_dma_direction(dir) || !mapper_dma_clip(m, &offset, &len))
+	if (!valid_dma_direction(dir)) {
+		pr_warn_once("%s: DMA sync for %s in no direction\n", mapper_buf_name(buf),
+			     dev_name(m->dev));
+		return;
+	}
+	if (!mapper_dma_clip(m, &offset, &len))
 		return;
 	d = mapper_dma_sync_dir(m, dir);
 	if (d == DMA_NONE) {
@@ -360,9 +368,14 @@ int mapper_dma_sync_all(struct mapper_buf *buf, size_t offset, size_t len,
 		size_t stop = min(end, m->offset + m->len);
 		enum dma_data_direction d = mapper_dma_sync_dir(m, dir);
 
-		if (start < stop && d != DMA_NONE)
-			mapper_dma_sync_range(m, start - m->offset, stop - start, d, for_cpu);
-		cond_resched();
+		/* Slice by slice: cache maintenance of GiBs takes a while. */
+		while (start < stop && d != DMA_NONE) {
+			size_t n = min_t(size_t, stop - start, MAPPER_SYNC_SLICE);
+
+			mapper_dma_sync_range(m, start - m->offset, n, d, for_cpu);
+			start += n;
+			cond_resched();
+		}
 	}
 	mutex_unlock(&buf->vmap_lock);
 	return 0;
