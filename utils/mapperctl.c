@@ -15,6 +15,7 @@ static const char usage_text[] =
 "\n"
 "Commands:\n"
 "  create --size SIZE [--node N] [--node-fallback] [--cache MODE] [--name NAME]\n"
+"         [--contiguous] [--dma-device DEVICE]\n"
 "                      make a buffer and print its device, /dev/mapperN\n"
 "      --size SIZE     its size in bytes; K, M and G suffixes (powers of 1024)\n"
 "      --node N        take its pages from NUMA node N only (default: any)\n"
@@ -23,15 +24,20 @@ static const char usage_text[] =
 "      --cache MODE    cached (default), wc (write-combining) or uc (uncached)\n"
 "      --name NAME     1 to 31 of a-z 0-9 _ - (default: mapperN, the lowest\n"
 "                      free N); /dev/mapper-by-name/NAME links to the device\n"
+"      --contiguous    one physically contiguous block of memory\n"
+"      --dma-device DEVICE\n"
+"                      a device of /sys/bus/*/devices (e.g. 0000:00:04.0)\n"
+"                      that drivers map it for: pages it reaches, its node\n"
 "  remove [--lazy] NAME|DEVICE\n"
 "                      remove a buffer made by create or apply; DEVICE is\n"
 "                      /dev/mapperN or /dev/mapper-by-name/NAME\n"
 "  -l, --lazy          detach it now, free its memory when the last user\n"
 "                      closes or unmaps it (as umount -l)\n"
-"  list [--json] [--bytes]\n"
+"  list [--json] [--bytes] [--dma]\n"
 "                      every buffer: NAME DEVICE SIZE NODE CACHE MAPS HOLDERS\n"
 "  -J, --json          as a JSON array of objects\n"
 "  -b, --bytes         sizes in bytes\n"
+"  -d, --dma           the columns CONTIG DMA-DEVICE DMA-MAPS too\n"
 "  apply [FILE]        create the buffers of FILE (- for standard input;\n"
 "                      default /etc/mapper.conf and /etc/mapper.d/*.conf)\n"
 "                      that do not exist yet; see mapper.conf(5)\n"
@@ -267,6 +273,55 @@ static const char *cache_problem(const char *s)
 	return "use cached, wc or uc";
 }
 
+#define DEVICE_HINT	"see lspci -D or ls /sys/bus/*/devices"
+
+/* Why @s cannot be a name of /sys/bus/ * /devices (a DMA device), or NULL. */
+static const char *dma_device_problem(const char *s)
+{
+	if (!*s || !strcmp(s, ".") || !strcmp(s, "..") || strlen(s) > NAME_MAX)
+		return "not a device name; give one of /sys/bus/*/devices, e.g. 0000:00:04.0 "
+		       "(" DEVICE_HINT ")";
+	for (const char *p = s; *p; p++)
+		if (*p == '/' || (unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f)
+			return "not a device name: no /, blanks or control characters; give one "
+			       "of /sys/bus/*/devices, e.g. 0000:00:04.0 (" DEVICE_HINT ")";
+	return NULL;
+}
+
+/*
+ * The bus that has the device @dev (/sys/bus/BUS/devices/@dev) into @bus:
+ * pci, platform and amba first, where the module looks; false when none has.
+ */
+static bool dma_device_bus(const char *dev, char *bus, size_t len)
+{
+	static const char *const first[] = { "pci", "platform", "amba" };
+	char p[PATH_MAX];
+	struct dirent *e;
+	bool found = false;
+	DIR *d;
+
+	for (size_t i = 0; i < sizeof(first) / sizeof(first[0]); i++) {
+		if (!access(sys_path(p, "/sys/bus/%s/devices/%s", first[i], dev), F_OK)) {
+			snprintf(bus, len, "%s", first[i]);
+			return true;
+		}
+	}
+	d = opendir(sys_path(p, "/sys/bus"));
+	if (!d)
+		return false;
+	while (!found && (e = readdir(d))) {
+		if (e->d_name[0] == '.' ||
+		    access(sys_path(p, "/sys/bus/%s/devices/%s", e->d_name, dev), F_OK))
+			continue;
+		snprintf(bus, len, "%s", e->d_name);
+		found = true;
+	}
+	closedir(d);
+	return found;
+}
+
+#define NO_DEVICE	"no such device in /sys/bus/*/devices (" DEVICE_HINT ")"
+
 /* --- attributes -------------------------------------------------------------- */
 
 /*
@@ -318,6 +373,15 @@ struct buf {
 	bool has_size, has_maps, has_holders, has_node;
 	uint64_t size, maps, holders;
 	int64_t node;		/* -1: any (also from a module without the attribute) */
+	/*
+	 * contiguous, dma_device, dma_maps: *_attr when sysfs has the file (a
+	 * module with DMA options), has_* when it says a value.
+	 */
+	bool contig_attr, dma_dev_attr, dma_maps_attr;
+	bool has_contig, has_dma_dev, has_dma_maps;
+	bool contig;
+	char dma_dev[NAME_MAX + 1];	/* "" for none */
+	uint64_t dma_maps;
 };
 
 /*
@@ -342,7 +406,7 @@ static bool buf_name(unsigned int n, char *name, size_t len)
 
 static void buf_read(unsigned int n, struct buf *b)
 {
-	char p[PATH_MAX];
+	char p[PATH_MAX], state[8];
 
 	memset(b, 0, sizeof(*b));
 	b->index = n;
@@ -358,6 +422,21 @@ static void buf_read(unsigned int n, struct buf *b)
 		b->has_node = true;
 		b->node = -1;
 	}
+	b->contig_attr = !access(sys_path(p, MAPPER_CLASS "/mapper%u/contiguous", n), F_OK);
+	b->dma_dev_attr = !access(sys_path(p, MAPPER_CLASS "/mapper%u/dma_device", n), F_OK);
+	b->dma_maps_attr = !access(sys_path(p, MAPPER_CLASS "/mapper%u/dma_maps", n), F_OK);
+	if (b->contig_attr && sys_attr_str(n, "contiguous", state, sizeof(state)) &&
+	    (!strcmp(state, "0") || !strcmp(state, "1"))) {
+		b->has_contig = true;
+		b->contig = state[0] == '1';
+	}
+	/* Shown and compared: only what a device name can be. */
+	b->has_dma_dev = b->dma_dev_attr && sys_attr_str(n, "dma_device", b->dma_dev,
+							 sizeof(b->dma_dev)) &&
+			 (!b->dma_dev[0] || !dma_device_problem(b->dma_dev));
+	if (!b->has_dma_dev)
+		b->dma_dev[0] = 0;
+	b->has_dma_maps = b->dma_maps_attr && sys_attr_u64(n, "dma_maps", &b->dma_maps);
 }
 
 /* Every buffer of /sys/class/mapper, by index. */
@@ -468,6 +547,8 @@ struct spec {
 	long node;		/* -1: any */
 	bool fallback;
 	const char *cache;	/* NULL: the default */
+	bool contiguous;
+	const char *dma_device;	/* NULL: none */
 };
 
 enum { DONE, FAILED, RETRY };
@@ -530,7 +611,7 @@ static void undo(const struct spec *s, const char *dir, const char *name)
 /* Why the enable of @s failed with @err, as much as can be told. */
 static void explain_enable(const struct spec *s, const char *path, int err)
 {
-	char h1[32], h2[32];
+	char h1[32], h2[32], h3[32];
 	uint64_t limit = 0, total = 0;
 	char p[PATH_MAX], line[32];
 	bool has_limit = !sys_read_line(sys_path(p, MAPPER_CLASS "/limit_bytes"), line, sizeof(line)) &&
@@ -540,6 +621,19 @@ static void explain_enable(const struct spec *s, const char *path, int err)
 
 	switch (err) {
 	case ENOMEM:
+		if (s->contiguous) {
+			error_at(s->where, "%s: %s: no physically contiguous block of %s to be "
+				 "had (without CMA, the page allocator's largest is 4 MiB on "
+				 "x86-64), or not enough free memory, or over the limit of %s "
+				 "(%s/limit_bytes, %s held now) or the memory cgroup's; 'dmesg | "
+				 "tail' says which; try a smaller %s, or leave out %s", path,
+				 strerror(err), size_human(s->size, h2, sizeof(h2)),
+				 has_limit ? size_human(limit, h1, sizeof(h1)) : "?", MAPPER_CLASS,
+				 has_total ? size_human(total, h3, sizeof(h3)) : "?",
+				 s->where ? "size" : "--size",
+				 s->where ? "contiguous" : "--contiguous");
+			return;
+		}
 		error_at(s->where, "%s: %s: not enough free memory, or over the limit of %s "
 			 "(%s/limit_bytes, %s held now) or over the memory cgroup's; try a "
 			 "smaller %s", path, strerror(err),
@@ -590,6 +684,22 @@ static void explain_enable(const struct spec *s, const char *path, int err)
 		}
 		error_at(s->where, "%s: %s: the device number is in use; try again", path,
 			 strerror(err));
+		return;
+	}
+	case ENODEV: {
+		char bus[NAME_MAX + 1], where[NAME_MAX + 64] = "";
+
+		if (!s->dma_device)
+			break;
+		if (!dma_device_bus(s->dma_device, bus, sizeof(bus)))
+			snprintf(where, sizeof(where), " (it is not in /sys/bus/*/devices now)");
+		else if (strcmp(bus, "pci") && strcmp(bus, "platform") && strcmp(bus, "amba"))
+			snprintf(where, sizeof(where), " (it is on the %s bus, where the module "
+				 "does not look)", bus);
+		error_at(s->where, "%s: %s: the module found no device %s on the pci, platform "
+			 "or amba bus%s; 'dmesg | tail' says why; choose another %s (" DEVICE_HINT
+			 ")", path, strerror(err), q(s->dma_device), where,
+			 s->where ? "dma-device" : "--dma-device");
 		return;
 	}
 	}
@@ -646,7 +756,7 @@ static int create_as(const struct spec *s, const char *name, bool auto_name, con
 		     long *index)
 {
 	char dir[DIR_LEN], path[DIR_LEN + 16], p[PATH_MAX], val[32], node[24];
-	struct { const char *attr; const char *val; } attrs[4];
+	struct { const char *attr; const char *val; } attrs[6];
 	size_t na = 0;
 	int err, sig;
 
@@ -666,6 +776,14 @@ static int create_as(const struct spec *s, const char *name, bool auto_name, con
 	if (s->cache) {
 		attrs[na].attr = "cache";
 		attrs[na++].val = s->cache;
+	}
+	if (s->contiguous) {
+		attrs[na].attr = "contiguous";
+		attrs[na++].val = "1";
+	}
+	if (s->dma_device) {
+		attrs[na].attr = "dma_device";
+		attrs[na++].val = s->dma_device;
 	}
 
 	block_signals(true);
@@ -799,9 +917,12 @@ static int cmd_create(int argc, char **argv)
 		{ "node-fallback", no_argument,       NULL, 'f' },
 		{ "cache",         required_argument, NULL, 'c' },
 		{ "name",          required_argument, NULL, 'N' },
+		{ "contiguous",    no_argument,       NULL, 'C' },
+		{ "dma-device",    required_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct spec s = { .node = -1 };
+	char bus[NAME_MAX + 1];
 	const char *size = NULL, *why;
 	long index;
 	int c;
@@ -828,6 +949,14 @@ static int cmd_create(int argc, char **argv)
 				die(2, "--name %s: %s; " NAME_RULE, q(optarg), why);
 			s.name = optarg;
 			break;
+		case 'C':
+			s.contiguous = true;
+			break;
+		case 'D':
+			if ((why = dma_device_problem(optarg)))
+				die(2, "--dma-device %s: %s", q(optarg), why);
+			s.dma_device = optarg;
+			break;
 		}
 	}
 	if (optind < argc)
@@ -838,6 +967,9 @@ static int cmd_create(int argc, char **argv)
 		die(2, "--size %s: %s", q(size), why);
 	if (s.fallback && s.node < 0)
 		die(2, "--node-fallback goes with --node N: the node to prefer");
+	/* Before the module is asked, which would only say ENODEV. */
+	if (s.dma_device && !dma_device_bus(s.dma_device, bus, sizeof(bus)))
+		die(2, "--dma-device %s: " NO_DEVICE, q(s.dma_device));
 	need_configfs();
 	/* A closed pipe is EPIPE, and the buffer whose device it lost is undone. */
 	signal(SIGPIPE, SIG_IGN);
@@ -893,7 +1025,7 @@ static void resolve(const char *arg, char *name, size_t len)
 /* Why the strict removal of the buffer @b refused with EBUSY. */
 static void explain_busy(const char *path, const struct buf *b)
 {
-	char h[160] = "";
+	char h[192] = "";
 	uint64_t opens = 0;
 	size_t n = 0;
 	bool has_opens = sys_attr_u64(b->index, "opens", &opens);
@@ -907,6 +1039,10 @@ static void explain_busy(const char *path, const struct buf *b)
 	if (has_opens && b->has_holders && b->holders > opens)
 		append(h, sizeof(h), &n, "%llu kernel holder%s, ",
 		       (unsigned long long)(b->holders - opens), b->holders - opens == 1 ? "" : "s");
+	/* Drivers' DMA mappings: held apart from the holders. */
+	if (b->has_dma_maps && b->dma_maps)
+		append(h, sizeof(h), &n, "%llu DMA mapping%s, ", (unsigned long long)b->dma_maps,
+		       b->dma_maps == 1 ? "" : "s");
 	/* The last ", " off. */
 	if (n >= 2 && !strcmp(h + n - 2, ", "))
 		h[n -= 2] = 0;
@@ -977,33 +1113,58 @@ struct col {
 	int width;
 };
 
+/* The cells of a table: a device name is the longest. */
+#define CELL		(NAME_MAX + 1)
+
+/* The DMA keys of @b's JSON object, those sysfs has (none from older modules). */
+static void json_dma(struct json_object *o, const struct buf *b)
+{
+	if (b->contig_attr)
+		json_object_object_add(o, "contiguous", b->has_contig ?
+				       json_object_new_boolean(b->contig) : NULL);
+	if (b->dma_dev_attr)
+		json_object_object_add(o, "dma_device", b->has_dma_dev ?
+				       json_object_new_string(b->dma_dev) : NULL);
+	if (b->dma_maps_attr)
+		json_object_object_add(o, "dma_maps", b->has_dma_maps ?
+				       json_object_new_uint64(b->dma_maps) : NULL);
+}
+
 static int cmd_list(int argc, char **argv)
 {
 	static const struct option longs[] = {
 		{ "json",  no_argument, NULL, 'J' },
 		{ "bytes", no_argument, NULL, 'b' },
+		{ "dma",   no_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct col cols[] = {
 		{ "NAME", false, 0 }, { "DEVICE", false, 0 }, { "SIZE", true, 0 },
 		{ "NODE", true, 0 }, { "CACHE", false, 0 }, { "MAPS", true, 0 },
 		{ "HOLDERS", true, 0 },
+		/* --dma only */
+		{ "CONTIG", false, 0 }, { "DMA-DEVICE", false, 0 }, { "DMA-MAPS", true, 0 },
 	};
 	enum { NCOLS = sizeof(cols) / sizeof(cols[0]) };
-	bool json = false, bytes = false;
+	bool json = false, bytes = false, dma = false;
 	struct buf *v;
-	char (*cell)[NCOLS][64];
+	char (*cell)[NCOLS][CELL];
 	size_t n;
-	int c;
+	int c, ncols;
 
-	while ((c = next_opt(argc, argv, "Jb", longs)) != -1) {
+	while ((c = next_opt(argc, argv, "Jbd", longs)) != -1) {
 		json = json || c == 'J';
 		bytes = bytes || c == 'b';
+		dma = dma || c == 'd';
 	}
 	if (optind < argc)
 		die(2, "%s: list takes no arguments: it lists every buffer", q(argv[optind]));
 	if (json && bytes)
 		die(2, "--bytes goes with the table: --json gives sizes in bytes always");
+	if (json && dma)
+		die(2, "--dma goes with the table: --json has the DMA keys always (where the "
+		    "module has them)");
+	ncols = dma ? NCOLS : NCOLS - 3;
 	need_module();
 	n = bufs_read(&v);
 	if (json) {
@@ -1026,6 +1187,7 @@ static int cmd_list(int argc, char **argv)
 					       json_object_new_uint64(v[i].maps) : NULL);
 			json_object_object_add(o, "holders", v[i].has_holders ?
 					       json_object_new_uint64(v[i].holders) : NULL);
+			json_dma(o, &v[i]);
 			json_object_array_add(arr, o);
 		}
 		puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_SPACED |
@@ -1037,38 +1199,42 @@ static int cmd_list(int argc, char **argv)
 	cell = calloc(n ? n : 1, sizeof(*cell));
 	if (!cell)
 		oom();
-	for (int k = 0; k < NCOLS; k++)
+	for (int k = 0; k < ncols; k++)
 		cols[k].width = (int)strlen(cols[k].head);
 	for (size_t i = 0; i < n; i++) {
 		struct buf *b = &v[i];
-		char (*r)[64] = cell[i];
+		char (*r)[CELL] = cell[i];
 
-		snprintf(r[0], 64, "%s", b->name);
-		snprintf(r[1], 64, "/dev/mapper%u", b->index);
+		snprintf(r[0], CELL, "%s", b->name);
+		snprintf(r[1], CELL, "/dev/mapper%u", b->index);
 		if (!b->has_size)
 			strcpy(r[2], "?");
 		else if (bytes)
-			snprintf(r[2], 64, "%llu", (unsigned long long)b->size);
+			snprintf(r[2], CELL, "%llu", (unsigned long long)b->size);
 		else
-			size_short(b->size, r[2], 64);
+			size_short(b->size, r[2], CELL);
 		if (!b->has_node)
 			strcpy(r[3], "?");
 		else if (b->node < 0)
 			strcpy(r[3], "-");
 		else
-			snprintf(r[3], 64, "%lld", (long long)b->node);
-		snprintf(r[4], 64, "%s", b->cache);
-		snprintf(r[5], 64, b->has_maps ? "%llu" : "?", (unsigned long long)b->maps);
-		snprintf(r[6], 64, b->has_holders ? "%llu" : "?", (unsigned long long)b->holders);
-		for (int k = 0; k < NCOLS; k++)
+			snprintf(r[3], CELL, "%lld", (long long)b->node);
+		snprintf(r[4], CELL, "%s", b->cache);
+		snprintf(r[5], CELL, b->has_maps ? "%llu" : "?", (unsigned long long)b->maps);
+		snprintf(r[6], CELL, b->has_holders ? "%llu" : "?", (unsigned long long)b->holders);
+		/* One word each, for awk: - for no device, ? where the module does not say. */
+		snprintf(r[7], CELL, "%s", !b->has_contig ? "?" : b->contig ? "yes" : "no");
+		snprintf(r[8], CELL, "%s", !b->has_dma_dev ? "?" : b->dma_dev[0] ? b->dma_dev : "-");
+		snprintf(r[9], CELL, b->has_dma_maps ? "%llu" : "?", (unsigned long long)b->dma_maps);
+		for (int k = 0; k < ncols; k++)
 			if ((int)strlen(r[k]) > cols[k].width)
 				cols[k].width = (int)strlen(r[k]);
 	}
 	for (size_t i = 0; i <= n; i++) {
-		for (int k = 0; k < NCOLS; k++) {
+		for (int k = 0; k < ncols; k++) {
 			const char *t = i ? cell[i - 1][k] : cols[k].head;
 
-			printf(k == NCOLS - 1 ? "%*s\n" : "%*s ", cols[k].right || k == NCOLS - 1 ?
+			printf(k == ncols - 1 ? "%*s\n" : "%*s ", cols[k].right || k == ncols - 1 ?
 			       cols[k].width : -cols[k].width, t);
 		}
 	}
@@ -1097,7 +1263,8 @@ static void conf_error(struct conf *c, const char *where, const char *fmt, ...)
 	va_end(ap);
 }
 
-#define CONF_SYNTAX "write NAME SIZE [node=N] [node-fallback] [cache=MODE]"
+#define CONF_SYNTAX "write NAME SIZE [node=N] [node-fallback] [cache=MODE] [contiguous] " \
+	"[dma-device=DEVICE]"
 
 /* One line of a configuration, @where its "FILE:LINE". */
 static void conf_line(struct conf *c, char *line, const char *where)
@@ -1147,13 +1314,23 @@ static void conf_line(struct conf *c, char *line, const char *where)
 				return;
 			}
 			s.cache = w[i] + 6;
+		} else if (!strcmp(w[i], "contiguous") && !s.contiguous) {
+			s.contiguous = true;
+		} else if (!strncmp(w[i], "dma-device=", 11) && !s.dma_device) {
+			/* Whether it is there is asked when the buffer is made. */
+			if ((why = dma_device_problem(w[i] + 11))) {
+				conf_error(c, where, "dma-device %s: %s", q(w[i] + 11), why);
+				return;
+			}
+			s.dma_device = w[i] + 11;
 		} else if (!strncmp(w[i], "node=", 5) || !strcmp(w[i], "node-fallback") ||
-			   !strncmp(w[i], "cache=", 6)) {
+			   !strncmp(w[i], "cache=", 6) || !strcmp(w[i], "contiguous") ||
+			   !strncmp(w[i], "dma-device=", 11)) {
 			conf_error(c, where, "%s: given twice", q(w[i]));
 			return;
 		} else {
-			conf_error(c, where, "%s: not an option; use node=N, node-fallback or "
-				   "cache=cached|wc|uc", q(w[i]));
+			conf_error(c, where, "%s: not an option; use node=N, node-fallback, "
+				   "cache=cached|wc|uc, contiguous or dma-device=DEVICE", q(w[i]));
 			return;
 		}
 	}
@@ -1168,7 +1345,8 @@ static void conf_line(struct conf *c, char *line, const char *where)
 			oom();
 	}
 	if (!(s.name = strdup(s.name)) || !(s.where = strdup(where)) ||
-	    (s.cache && !(s.cache = strdup(s.cache))))
+	    (s.cache && !(s.cache = strdup(s.cache))) ||
+	    (s.dma_device && !(s.dma_device = strdup(s.dma_device))))
 		oom();
 	c->v[c->n++] = s;
 }
@@ -1257,6 +1435,7 @@ static void conf_free(struct conf *c)
 	for (size_t i = 0; i < c->n; i++) {
 		free((char *)c->v[i].name);
 		free((char *)c->v[i].cache);
+		free((char *)c->v[i].dma_device);
 		free((char *)c->v[i].where);
 	}
 	free(c->v);
@@ -1336,7 +1515,8 @@ static void conf_check_names(struct conf *c)
 /*
  * The differences of the live buffer @b from @s, as "size 4 MiB (configured
  * 8 MiB), ..." in @out; empty when there are none.  A size rounded up to
- * whole pages is the same size.
+ * whole pages is the same size.  A module without the DMA attributes makes
+ * no contiguous buffers and none for a device.
  */
 static void differences(const struct spec *s, const struct buf *b, char *out, size_t len)
 {
@@ -1344,6 +1524,7 @@ static void differences(const struct spec *s, const struct buf *b, char *out, si
 	uint64_t rounded = s->size + (page - s->size % page) % page;
 	char h1[32], h2[32], p[PATH_MAX], fb[8];
 	const char *want = s->cache ? s->cache : "cached";
+	const char *want_dev = s->dma_device ? s->dma_device : "";
 	size_t n = 0;
 
 	*out = 0;
@@ -1362,13 +1543,24 @@ static void differences(const struct spec *s, const struct buf *b, char *out, si
 	    strcmp(fb, s->fallback ? "1" : "0"))
 		append(out, len, &n, ", node fallback %s (configured %s)",
 		       s->fallback ? "off" : "on", s->fallback ? "on" : "off");
+	if (b->contig_attr && !b->has_contig)
+		append(out, len, &n, ", contiguous ? (configured %s)", s->contiguous ? "on" : "off");
+	else if ((b->contig_attr && b->contig) != s->contiguous)
+		append(out, len, &n, ", contiguous %s (configured %s)",
+		       s->contiguous ? "off" : "on", s->contiguous ? "on" : "off");
+	if (b->dma_dev_attr && !b->has_dma_dev)
+		append(out, len, &n, ", DMA device ? (configured %s)", *want_dev ? want_dev : "none");
+	else if (strcmp(b->dma_dev_attr ? b->dma_dev : "", want_dev))
+		append(out, len, &n, ", DMA device %s (configured %s)",
+		       b->dma_dev_attr && b->dma_dev[0] ? b->dma_dev : "none",
+		       *want_dev ? want_dev : "none");
 }
 
 static int cmd_apply(int argc, char **argv)
 {
 	static const struct option longs[] = { { NULL, 0, NULL, 0 } };
 	struct conf c = { 0 };
-	char diff[256];
+	char diff[1024], bus[NAME_MAX + 1];
 	struct buf *live;
 	size_t nlive;
 	bool configfs = false;
@@ -1417,6 +1609,12 @@ static int cmd_apply(int argc, char **argv)
 			error_at(s->where, "%s: /dev/mapper%u exists with%s: left alone; to apply "
 				 "it, remove it (mapperctl remove %s) and apply again", s->name,
 				 b->index, diff + 1, s->name);
+			rc = 1;
+			continue;
+		}
+		/* A device gone since the configuration was written: this buffer only. */
+		if (s->dma_device && !dma_device_bus(s->dma_device, bus, sizeof(bus))) {
+			error_at(s->where, "%s: dma-device %s: " NO_DEVICE, s->name, q(s->dma_device));
 			rc = 1;
 			continue;
 		}

@@ -18,7 +18,7 @@ use HostTest;
 use Test::More;
 
 our @EXPORT = qw($CTL $FAKE $TMP $TOP run slurp spit fake_tree load_time describe ctl ctl_err
-	cfg_dirs class_dirs);
+	cfg_dirs class_dirs bus_device);
 
 our $TOP = abs_path("$FindBin::Bin/../..");
 our $CTL = File::Spec->rel2abs($ENV{MAPPERCTL} // "$TOP/build/test/mapperctl");
@@ -69,8 +69,17 @@ sub describe {
 	my ($r, $name) = @_;
 	my $d = "$r/sys/kernel/config/mapper/$name";
 	mkdir $d or die "$d: $!";
-	my %a = (size => 0, node => -1, node_fallback => 0, cache => 'cached', enable => 0, detach => '', index => -1);
+	my %a = (size => 0, node => -1, node_fallback => 0, cache => 'cached', enable => 0, detach => '', index => -1,
+		 contiguous => 0, dma_device => '');
 	spit("$d/$_", "$a{$_}\n") for keys %a;
+}
+
+# bus_device(ROOT, BUS, NAME): a device as sysfs shows it, the link
+# /sys/bus/BUS/devices/NAME to its directory below /sys/devices.
+sub bus_device {
+	my ($r, $bus, $name) = @_;
+	make_path("$r/sys/devices/fake/$name", "$r/sys/bus/$bus/devices");
+	symlink("../../../devices/fake/$name", "$r/sys/bus/$bus/devices/$name") or die "$name: $!";
 }
 
 # ctl(ROOT, ARGS..., {in => FILE, env => {...}}): mapperctl in the fake tree.

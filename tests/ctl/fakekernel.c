@@ -9,17 +9,25 @@
  *                                              for a live buffer's; else the
  *                                              directory with its attributes
  *   write NAME/size, node, node_fallback,      checked and stored as the
- *     cache                                    module does (EBUSY once enabled)
- *   write NAME/enable 1                        ROOT/sys/class/mapper/mapperN/,
+ *     cache, contiguous, dma_device            module does (EBUSY once enabled)
+ *   write NAME/enable 1                        ROOT/sys/class/mapper/mapperN/
+ *                                              (with contiguous, dma_device,
+ *                                              dma_maps, and phys_addr 0400 for
+ *                                              a contiguous buffer),
  *                                              ROOT/dev/mapperN and udev's
  *                                              ROOT/dev/mapper-by-name/NAME;
  *                                              EINVAL (size 0, no such node,
- *                                              wc/uc with FAKE_NO_WC=1), ENOMEM
- *                                              (over limit_bytes), EBUSY (the
- *                                              index of a name mapperN taken)
+ *                                              wc/uc with FAKE_NO_WC=1), ENODEV
+ *                                              (dma_device not in ROOT/sys/bus/
+ *                                              {pci,platform,amba}/devices),
+ *                                              ENOMEM (over limit_bytes, or
+ *                                              contiguous over FAKE_CONTIG_MAX
+ *                                              bytes, 4 MiB unless set), EBUSY
+ *                                              (the index of a name mapperN taken)
  *   write NAME/enable 0                        all that removed; EBUSY while the
- *                                              buffer's maps, opens or holders
- *                                              (the test writes them) are not 0
+ *                                              buffer's maps, opens, holders or
+ *                                              dma_maps (the test writes them)
+ *                                              are not 0
  *   write NAME/detach 1                        removed at once, busy or not
  *   rmdir NAME                                 EBUSY while enabled
  *
@@ -29,7 +37,10 @@
  * FAKE_INDEX=TEXT: what "index" reads after an enable. FAKE_RAISE=WHAT:SIG
  * raises signal SIG once "mkdir" or the write of WHAT has succeeded.
  * FAKE_COUNT=FILE appends a line "opendir" to FILE for every opendir() of
- * ROOT/sys/class/mapper.  Every other call passes through untouched.
+ * ROOT/sys/class/mapper.  FAKE_LOG=FILE appends "NAME/ATTR=VALUE" to FILE for
+ * every write of an attribute, refused or not, in order.  FAKE_NO_DMA=1 is a
+ * module before the DMA options: no contiguous and dma_device in configfs,
+ * none of the DMA files in sysfs.  Every other call passes through untouched.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -50,9 +61,11 @@
 
 static const char *const attrs[] = {
 	"size", "node", "node_fallback", "cache", "enable", "detach", "index",
+	"contiguous", "dma_device",
 };
-static const char *const defaults[] = { "0", "-1", "0", "cached", "0", "", "-1" };
+static const char *const defaults[] = { "0", "-1", "0", "cached", "0", "", "-1", "0", "" };
 #define NATTRS (sizeof(attrs) / sizeof(attrs[0]))
+#define NATTRS_OLD 7	/* a module before the DMA options: the first 7 */
 
 static char root[PATH_MAX];
 
@@ -109,6 +122,14 @@ static long long get_num(const char *path)
 static bool exists(const char *path)
 {
 	return access(path, F_OK) == 0;
+}
+
+/* FAKE_NO_DMA=1: a module before the DMA options. */
+static bool no_dma(void)
+{
+	const char *v = getenv("FAKE_NO_DMA");
+
+	return v && *v == '1';
 }
 
 /* The attribute path's buffer name and attribute: ROOT/sys/kernel/config/mapper/NAME[/ATTR]. */
@@ -235,6 +256,7 @@ static void unregister(const char *name, long index)
 
 	static const char *const cls[] = {
 		"size", "maps", "cache", "name", "node", "opens", "holders", "dev",
+		"contiguous", "dma_device", "dma_maps", "phys_addr",
 	};
 
 	for (size_t i = 0; i < sizeof(cls) / sizeof(cls[0]); i++)
@@ -250,21 +272,29 @@ static void unregister(const char *name, long index)
 
 static int enable(const char *name)
 {
-	char p[PATH_MAX], cache[16], link[64];
+	char p[PATH_MAX], cache[16], link[64], dev[128] = "";
 	long long size = get_num(at(p, "/sys/kernel/config/mapper/%s/size", name));
 	long long node = get_num(at(p, "/sys/kernel/config/mapper/%s/node", name));
+	long long contig = get_num(at(p, "/sys/kernel/config/mapper/%s/contiguous", name));
+	const char *max = getenv("FAKE_CONTIG_MAX");
 	long long total = get_num(at(p, "/sys/class/mapper/total_bytes"));
 	long long limit = get_num(at(p, "/sys/class/mapper/limit_bytes"));
 	long index = reserved(name);
 	const char *nowc = getenv("FAKE_NO_WC");
 
 	get(at(p, "/sys/kernel/config/mapper/%s/cache", name), cache, sizeof(cache));
+	get(at(p, "/sys/kernel/config/mapper/%s/dma_device", name), dev, sizeof(dev));
 	if (get_num(at(p, "/sys/kernel/config/mapper/%s/enable", name)))
 		return EBUSY;
 	if (!size || (node >= 0 && !exists(at(p, "/sys/devices/system/node/node%lld", node))) ||
 	    (nowc && *nowc == '1' && strcmp(cache, "cached")))
 		return EINVAL;
-	if (size > limit - total)
+	/* The buses the module looks on. */
+	if (dev[0] && !exists(at(p, "/sys/bus/pci/devices/%s", dev)) &&
+	    !exists(at(p, "/sys/bus/platform/devices/%s", dev)) &&
+	    !exists(at(p, "/sys/bus/amba/devices/%s", dev)))
+		return ENODEV;
+	if (size > limit - total || (contig && size > (max ? atoll(max) : 4 << 20)))
 		return ENOMEM;
 	if (index >= 0 && exists(at(p, "/sys/class/mapper/mapper%ld", index)))
 		return EBUSY;
@@ -280,6 +310,16 @@ static int enable(const char *name)
 	put(at(p, "/sys/class/mapper/mapper%ld/maps", index), "0");
 	put(at(p, "/sys/class/mapper/mapper%ld/opens", index), "0");
 	put(at(p, "/sys/class/mapper/mapper%ld/holders", index), "0");
+	if (!no_dma()) {
+		put(at(p, "/sys/class/mapper/mapper%ld/contiguous", index), "%lld", contig);
+		put(at(p, "/sys/class/mapper/mapper%ld/dma_device", index), "%s", dev);
+		put(at(p, "/sys/class/mapper/mapper%ld/dma_maps", index), "0");
+	}
+	if (!no_dma() && contig) {
+		at(p, "/sys/class/mapper/mapper%ld/phys_addr", index);
+		put(p, "%#llx", 0x100000000ull + ((unsigned long long)index << 24));
+		chmod(p, 0400);
+	}
 	put(at(p, "/dev/mapper%ld", index), "fake device");
 	mkdir(at(p, "/dev/mapper-by-name"), 0755);
 	snprintf(link, sizeof(link), "../mapper%ld", index);
@@ -333,6 +373,19 @@ static int store(const char *name, const char *attr, const char *v)
 		put(a, "%s", v);
 		if (on)
 			put(at(p, "/sys/class/mapper/mapper%ld/cache", index), "%s", v);
+	} else if (!strcmp(attr, "contiguous")) {
+		if (on)
+			return EBUSY;
+		if (strcmp(v, "0") && strcmp(v, "1"))
+			return EINVAL;
+		put(a, "%s", v);
+	} else if (!strcmp(attr, "dma_device")) {
+		/* Up to 63 characters, no /: looked up at enable. */
+		if (on)
+			return EBUSY;
+		if (strlen(v) > 63 || strchr(v, '/'))
+			return EINVAL;
+		put(a, "%s", v);
 	} else if (!strcmp(attr, "enable")) {
 		if (!strcmp(v, "1"))
 			return enable(name);
@@ -342,7 +395,8 @@ static int store(const char *name, const char *attr, const char *v)
 			return 0;
 		if (get_num(at(p, "/sys/class/mapper/mapper%ld/maps", index)) ||
 		    get_num(at(p, "/sys/class/mapper/mapper%ld/opens", index)) ||
-		    get_num(at(p, "/sys/class/mapper/mapper%ld/holders", index)))
+		    get_num(at(p, "/sys/class/mapper/mapper%ld/holders", index)) ||
+		    get_num(at(p, "/sys/class/mapper/mapper%ld/dma_maps", index)))
 			return EBUSY;
 		unregister(name, index);
 	} else if (!strcmp(attr, "detach")) {
@@ -372,6 +426,14 @@ ssize_t write(int fd, const void *data, size_t n)
 	if (!in_cfg(path, name, attr))
 		return real(fd, data, n);
 	value(data, n, v, sizeof(v));
+	if (getenv("FAKE_LOG")) {
+		FILE *f = fopen(getenv("FAKE_LOG"), "a");
+
+		if (f) {
+			fprintf(f, "%s/%s=%s\n", name, attr, v);
+			fclose(f);
+		}
+	}
 	err = store(name, attr, v);
 	if (err) {
 		errno = err;
@@ -403,7 +465,7 @@ int mkdir(const char *path, mode_t mode)
 	}
 	if (real(path, mode))
 		return -1;
-	for (size_t i = 0; i < NATTRS; i++)
+	for (size_t i = 0; i < (no_dma() ? NATTRS_OLD : NATTRS); i++)
 		put(at(p, "/sys/kernel/config/mapper/%s/%s", name, attrs[i]), "%s", defaults[i]);
 	raise_for("mkdir");
 	return 0;

@@ -102,9 +102,11 @@ for my $bad ('WC', 'writeback', '', 'cached ') {
 	is((run($CTL, '-V'))[0], "mapperctl (mapper) $ver\n", '-V');
 	# The contract's spellings, each in the help.
 	for my $s ('create --size SIZE [--node N] [--node-fallback] [--cache MODE] [--name NAME]',
-		   'remove [--lazy] NAME|DEVICE', 'list [--json] [--bytes]', 'apply [FILE]') {
+		   'remove [--lazy] NAME|DEVICE', 'list [--json] [--bytes] [--dma]', 'apply [FILE]') {
 		ok(index($o, $s) >= 0, "help: $s");
 	}
+	ok(index($o, "[--name NAME]\n         [--contiguous] [--dma-device DEVICE]\n") >= 0,
+	   'help: create ... [--contiguous] [--dma-device DEVICE], on its second line');
 	my @long = sort keys %{{ map { $_ => 1 } $o =~ /(--[a-z][a-z-]+)/g }};
 	ok(@long >= 10, 'help lists the long options') or diag("@long");
 	my $man = slurp("$TOP/man/mapperctl.8") =~ s/\\-/-/gr;
@@ -144,9 +146,30 @@ for my $page ('man/mapperctl.8', 'man/mapper.conf.5') {
 	is($comp->('cr'), "create\n", 'completion: cr');
 	is($comp->('create', '--n'), "--node --node-fallback --name\n", 'completion: create --n');
 	is($comp->('create', '--cache', ''), "cached wc uc\n", 'completion: --cache');
-	is($comp->('list', '-'), "--json -J --bytes -b --help\n", 'completion: list -');
+	is($comp->('list', '-'), "--json -J --bytes -b --dma -d --help\n", 'completion: list -');
 	is($comp->('remove', 'fr'), "frames\n", 'completion: remove fr (names from sysfs)');
 	is($comp->('remove', '--lazy', 'map'), "mapper1\n", 'completion: remove --lazy map');
+	is($comp->('create', '--c'), "--cache --contiguous\n", 'completion: create --c');
+	is($comp->('create', '--d'), "--dma-device\n", 'completion: create --d');
+	bus_device($root, 'pci', '0000:00:04.0');
+	bus_device($root, 'pci', '0000:00:05.0');
+	bus_device($root, 'platform', 'fe200000.dma');
+	is($comp->('create', '--dma-device', ''), "0000:00:04.0 0000:00:05.0 fe200000.dma\n",
+	   'completion: --dma-device: the names of /sys/bus/*/devices');
+	is($comp->('create', '--dma-device', 'fe'), "fe200000.dma\n", 'completion: --dma-device fe');
+	is($comp->('list', '--d'), "--dma\n", 'completion: list --d');
+	# With bash-completion loaded, as in a shell: a name with colons, which bash
+	# splits into words (COMP_WORDBREAKS), completed as one.
+	SKIP: {
+		my $bc = '/usr/share/bash-completion/bash_completion';
+		skip "no $bc", 1 unless -r $bc;
+		my $line = 'mapperctl create --dma-device 0000:00:0';
+		my $sh = "source $bc; source $TOP/utils/mapperctl.bash-completion; " .
+			 "COMP_LINE='$line'; COMP_POINT=\${#COMP_LINE}; " .
+			 'COMP_WORDS=(mapperctl create --dma-device 0000 : 00 : 0); COMP_CWORD=6; _mapperctl; echo "${COMPREPLY[*]}"';
+		is((run('bash', '-c', $sh, {env => {MAPPER_SYSROOT => $root}}))[0], "04.0 05.0\n",
+		   'completion: --dma-device 0000:00:0 with bash-completion: the rest after the last colon');
+	}
 }
 
 done_testing();
