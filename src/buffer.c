@@ -209,6 +209,11 @@ static struct page *mapper_alloc_reachable(gfp_t *gfp, int node, unsigned int *o
 }
 
 #ifdef MAPPER_HAVE_CMA
+bool mapper_cma_usable(void)
+{
+	return dev_get_cma_area(NULL);
+}
+
 /* From the device's CMA area, or the kernel's default one: NULL if none fits. */
 static struct page *mapper_alloc_cma(struct mapper_buf *buf, struct device *dev,
 				     phys_addr_t limit)
@@ -251,6 +256,11 @@ static bool mapper_release_cma(struct mapper_buf *buf)
 	return false;
 }
 #else
+bool mapper_cma_usable(void)
+{
+	return false;
+}
+
 static struct page *mapper_alloc_cma(struct mapper_buf *buf, struct device *dev,
 				     phys_addr_t limit)
 {

@@ -79,6 +79,7 @@ extern unsigned long long mapper_max_total;
 void mapper_buf_get(struct mapper_buf *buf);
 void mapper_buf_put(struct mapper_buf *buf);
 bool mapper_cache_supported(void);
+bool mapper_cma_usable(void);
 int mapper_buf_set_cache(struct mapper_buf *buf, enum mapper_cache mode);
 pgprot_t mapper_cache_pgprot(enum mapper_cache mode, pgprot_t prot);
 

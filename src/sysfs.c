@@ -181,23 +181,40 @@ static ssize_t limit_bytes_show(MAPPER_CLASS_CONST struct class *class,
 	return sysfs_emit(page, "%llu\n", (u64)mapper_limit_pages() << PAGE_SHIFT);
 }
 
+/* 1 if contiguous buffers can come from the kernel's CMA area (buffer.c). */
+static ssize_t cma_show(MAPPER_CLASS_CONST struct class *class,
+			MAPPER_CLASS_CONST struct class_attribute *attr, char *page)
+{
+	return sysfs_emit(page, "%d\n", mapper_cma_usable());
+}
+
 static CLASS_ATTR_RO(total_bytes);
 static CLASS_ATTR_RO(limit_bytes);
+static CLASS_ATTR_RO(cma);
+
+static const struct class_attribute *const mapper_class_attrs[] = {
+	&class_attr_total_bytes,
+	&class_attr_limit_bytes,
+	&class_attr_cma,
+};
 
 int mapper_class_files_create(void)
 {
-	int ret = class_create_file(mapper_class, &class_attr_total_bytes);
+	unsigned int i;
+	int ret = 0;
 
-	if (!ret) {
-		ret = class_create_file(mapper_class, &class_attr_limit_bytes);
-		if (ret)
-			class_remove_file(mapper_class, &class_attr_total_bytes);
-	}
+	for (i = 0; i < ARRAY_SIZE(mapper_class_attrs) && !ret; i++)
+		ret = class_create_file(mapper_class, mapper_class_attrs[i]);
+	if (ret)
+		while (--i)
+			class_remove_file(mapper_class, mapper_class_attrs[i - 1]);
 	return ret;
 }
 
 void mapper_class_files_remove(void)
 {
-	class_remove_file(mapper_class, &class_attr_limit_bytes);
-	class_remove_file(mapper_class, &class_attr_total_bytes);
+	unsigned int i = ARRAY_SIZE(mapper_class_attrs);
+
+	while (i--)
+		class_remove_file(mapper_class, mapper_class_attrs[i]);
 }
