@@ -4,7 +4,8 @@
 #
 #   make utils          $(OUT)/mapper-dump (honours CFLAGS, CPPFLAGS, LDFLAGS)
 #   make check-dump     host tests against hexdump -C and xxd, ASan+UBSan build
-#                       (and on x86-64 a 32-bit one, for ranges past 4 GiB)
+#                       (and on x86-64 a 32-bit one, for ranges past 4 GiB);
+#                       --info of a fake device (tests/dump/fakeinfo.c)
 #   make bench-dump     mapper-dump vs hexdump -C vs xxd on one generated file
 #   make install-utils  DESTDIR/PREFIX-aware install of binary, man page, completion
 #
@@ -57,14 +58,20 @@ $(OUT)/test/mapper-dump32: $(DUMP_DEPS) $(TOP)/tests/dump/json-stub.c
 	$(CC) -m32 -O2 -g $(UTILS_WARN) -Werror $(UTILS_SAN) $(UTILS_TEST) $(UTILS_INC) -o $@ $(DUMP_SRC) \
 		$(TOP)/tests/dump/json-stub.c -lm
 
+# MAPPER_IOC_INFO of a fake device, preloaded into the --info tests (tests/dump/info.t).
+$(OUT)/test/fakeinfo.so: $(TOP)/tests/dump/fakeinfo.c $(TOP)/src/uapi/mapper.h
+	@mkdir -p $(@D)
+	$(CC) -O1 -g $(UTILS_WARN) -Werror -shared -fPIC $(UTILS_INC) -o $@ $< -ldl
+
 # Installs what the tests compare against or need, when it is missing.
 check-dump-deps:
 	@$(TOP)/tests/lib/deps dump
 
 check-dump: check-dump-deps
-	@$(MAKE) --no-print-directory $(OUT)/test/mapper-dump $(DUMP32)
+	@$(MAKE) --no-print-directory $(OUT)/test/mapper-dump $(DUMP32) $(OUT)/test/fakeinfo.so
 	@cd $(TOP) && rc=0 && for t in tests/dump/*.t; do echo "# $$t"; \
 		MAPPER_DUMP=$(OUT)/test/mapper-dump MAPPER_DUMP32=$(DUMP32) MAPPER_CC='$(CC)' \
+		FAKEINFO=$(OUT)/test/fakeinfo.so \
 		ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
 		perl $$t || rc=1; done; exit $$rc
 

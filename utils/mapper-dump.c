@@ -33,10 +33,10 @@ static const char usage_text[] =
 "  -n, --length N       dump N bytes; a range past the end is an error\n"
 "\n"
 "Devices:\n"
-"      --info           name, size, node, live mappings, open files, holders\n"
-"                       and other attributes of DEVICE\n"
+"      --info           name, size, node, live mappings, open files, holders,\n"
+"                       DMA attributes and others of DEVICE\n"
 "      --list           every mapper device with its name, size, node,\n"
-"                       mappings, open files and holders\n"
+"                       mappings, open files, holders and DMA attributes\n"
 "      --json           --info or --list as JSON\n"
 "      --watch[=SECS]   dump, then every SECS (1) seconds print the lines\n"
 "                       that changed, changed bytes highlighted\n"
@@ -488,21 +488,78 @@ static void dump_stream(struct src *s, const struct opts *opt, struct fmt *f,
 
 /*
  * What sysfs says of mapperN besides its size and mappings: attributes that
- * modules before 0.3 do not have (shown as unknown, left out of JSON).
+ * modules before 0.3 do not have (shown as unknown, left out of JSON), and
+ * the DMA ones, which older modules do not have (then left out of all
+ * views); *_attr: the file is there, has_*: it says a value.
  */
 struct extra {
 	bool has_name, has_node, has_opens, has_holders;
 	char name[64];
 	int64_t node;
 	uint64_t opens, holders;
+	bool contig_attr, dma_dev_attr, dma_maps_attr;
+	bool has_contig, has_dma_dev, has_dma_maps;
+	bool contig;
+	char dma_dev[256];	/* "" for none */
+	uint64_t dma_maps;
 };
+
+/* Whether mapperN's sysfs directory has the file @attr. */
+static bool sys_attr_there(unsigned int n, const char *attr)
+{
+	char p[PATH_MAX];
+
+	return !access(sys_path(p, MAPPER_CLASS "/mapper%u/%s", n, attr), F_OK);
+}
+
+/* A device name as sysfs has them: printable, one word, no /. */
+static bool device_name_ok(const char *s)
+{
+	for (; *s; s++)
+		if (*s == '/' || (unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f)
+			return false;
+	return true;
+}
 
 static void read_extra(unsigned int n, struct extra *x)
 {
+	char state[8];
+
 	x->has_name = sys_attr_str(n, "name", x->name, sizeof(x->name));
 	x->has_node = sys_attr_i64(n, "node", &x->node);
 	x->has_opens = sys_attr_u64(n, "opens", &x->opens);
 	x->has_holders = sys_attr_u64(n, "holders", &x->holders);
+	x->contig_attr = sys_attr_there(n, "contiguous");
+	x->dma_dev_attr = sys_attr_there(n, "dma_device");
+	x->dma_maps_attr = sys_attr_there(n, "dma_maps");
+	x->has_contig = x->contig_attr && sys_attr_str(n, "contiguous", state, sizeof(state)) &&
+			(!strcmp(state, "0") || !strcmp(state, "1"));
+	x->contig = x->has_contig && state[0] == '1';
+	x->has_dma_dev = x->dma_dev_attr && sys_attr_str(n, "dma_device", x->dma_dev,
+							 sizeof(x->dma_dev)) &&
+			 device_name_ok(x->dma_dev);
+	x->has_dma_maps = x->dma_maps_attr && sys_attr_u64(n, "dma_maps", &x->dma_maps);
+}
+
+/*
+ * phys_addr, root's alone (0400, CAP_SYS_RAWIO) and only of a contiguous
+ * buffer: false when absent or not readable, which is no error.
+ */
+static bool read_phys_addr(unsigned int n, uint64_t *addr)
+{
+	char line[32], *end;
+
+	if (!sys_attr_str(n, "phys_addr", line, sizeof(line)))
+		return false;
+	if (!strcmp(line, "0")) {
+		*addr = 0;
+		return true;
+	}
+	if (strncmp(line, "0x", 2) || !isxdigit((unsigned char)line[2]))
+		return false;
+	errno = 0;
+	*addr = strtoull(line + 2, &end, 16);
+	return !*end && !errno;
 }
 
 static void json_extra(struct json_object *o, const struct extra *x)
@@ -515,6 +572,12 @@ static void json_extra(struct json_object *o, const struct extra *x)
 		json_object_object_add(o, "opens", json_object_new_uint64(x->opens));
 	if (x->has_holders)
 		json_object_object_add(o, "holders", json_object_new_uint64(x->holders));
+	if (x->has_contig)
+		json_object_object_add(o, "contiguous", json_object_new_boolean(x->contig));
+	if (x->has_dma_dev)
+		json_object_object_add(o, "dma_device", json_object_new_string(x->dma_dev));
+	if (x->has_dma_maps)
+		json_object_object_add(o, "dma_maps", json_object_new_uint64(x->dma_maps));
 }
 
 static void json_print(struct json_object *o)
@@ -548,7 +611,8 @@ static int do_info(const char *path, bool json)
 	struct mapper_info info = { .argsz = sizeof(info) };
 	struct extra x;
 	struct stat st;
-	bool has_events, has_flags;
+	bool has_events, has_flags, has_phys;
+	uint64_t phys = 0;
 	char h[32];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
@@ -571,6 +635,7 @@ static int do_info(const char *path, bool json)
 	has_flags = info.argsz >= offsetof(struct mapper_info, flags) + sizeof(info.flags);
 	/* Counted now, so without this open. */
 	read_extra(info.index, &x);
+	has_phys = read_phys_addr(info.index, &phys);
 
 	if (json) {
 		struct json_object *o = json_object_new_object();
@@ -586,6 +651,8 @@ static int do_info(const char *path, bool json)
 				       json_object_new_uint64(info.flags) : NULL);
 		json_object_object_add(o, "info_version", json_object_new_int64(info.version));
 		json_extra(o, &x);
+		if (has_phys)
+			json_object_object_add(o, "phys_addr", json_object_new_uint64(phys));
 		json_print(o);
 	} else {
 		printf("device:     %s\n", path);
@@ -600,6 +667,17 @@ static int do_info(const char *path, bool json)
 		printf("opens:      %s\n", x.has_opens ? num(true, x.opens, h, sizeof(h)) : "unknown");
 		printf("holders:    %s\n", x.has_holders ? num(true, x.holders, h, sizeof(h)) :
 		       "unknown");
+		/* Modules without the DMA options: no lines. */
+		if (x.contig_attr)
+			printf("contiguous: %s\n", !x.has_contig ? "unknown" : x.contig ? "yes" : "no");
+		if (x.dma_dev_attr)
+			printf("dma device: %s\n", !x.has_dma_dev ? "unknown" :
+			       x.dma_dev[0] ? x.dma_dev : "none");
+		if (x.dma_maps_attr)
+			printf("dma maps:   %s\n", x.has_dma_maps ?
+			       num(true, x.dma_maps, h, sizeof(h)) : "unknown");
+		if (has_phys)
+			printf("phys addr:  0x%llx\n", (unsigned long long)phys);
 		if (has_events)
 			printf("events:     %llu\n", (unsigned long long)info.events);
 		if (has_flags)
@@ -622,7 +700,8 @@ static int do_list(bool json)
 	unsigned int *idx = NULL;
 	size_t n = sys_indexes(MAPPER_CLASS, &idx);
 	struct entry *v;
-	int denied = 0, wname = 4;
+	int denied = 0, wname = 4, wdev = 10;
+	bool dma = false;
 
 	if (n == (size_t)-1)
 		die(1, "out of memory");
@@ -664,6 +743,10 @@ static int do_list(bool json)
 		}
 		if (e->x.has_name && (int)strlen(e->x.name) > wname)
 			wname = (int)strlen(e->x.name);
+		if (e->x.has_dma_dev && (int)strlen(e->x.dma_dev) > wdev)
+			wdev = (int)strlen(e->x.dma_dev);
+		/* The DMA columns where the module has them. */
+		dma = dma || e->x.contig_attr || e->x.dma_dev_attr || e->x.dma_maps_attr;
 	}
 	if (json) {
 		struct json_object *arr = json_object_new_array();
@@ -682,19 +765,27 @@ static int do_list(bool json)
 		}
 		json_print(arr);
 	} else {
-		printf("%-16s %-*s %12s %4s %6s %6s %7s\n", "DEVICE", wname, "NAME", "SIZE",
+		printf("%-16s %-*s %12s %4s %6s %6s %7s", "DEVICE", wname, "NAME", "SIZE",
 		       "NODE", "MAPS", "OPENS", "HOLDERS");
+		if (dma)
+			printf(" %-6s %-*s %8s", "CONTIG", wdev, "DMA-DEVICE", "DMA-MAPS");
+		putchar('\n');
 		for (size_t i = 0; i < n; i++) {
 			struct entry *e = &v[i];
-			char b[5][24];
+			char b[6][24];
 
-			printf("%-16s %-*s %12s %4s %6s %6s %7s\n", e->path, wname,
+			printf("%-16s %-*s %12s %4s %6s %6s %7s", e->path, wname,
 			       e->x.has_name ? e->x.name : "?",
 			       num(e->known, e->size, b[0], sizeof(b[0])),
 			       node_str(&e->x, b[1], sizeof(b[1])),
 			       num(e->known, e->maps, b[2], sizeof(b[2])),
 			       num(e->x.has_opens, e->x.opens, b[3], sizeof(b[3])),
 			       num(e->x.has_holders, e->x.holders, b[4], sizeof(b[4])));
+			if (dma)
+				printf(" %-6s %-*s %8s", !e->x.has_contig ? "?" : e->x.contig ? "yes" : "no",
+				       wdev, !e->x.has_dma_dev ? "?" : e->x.dma_dev[0] ? e->x.dma_dev : "-",
+				       num(e->x.has_dma_maps, e->x.dma_maps, b[5], sizeof(b[5])));
+			putchar('\n');
 		}
 	}
 	free(v);

@@ -3,7 +3,8 @@
 #
 # mapper-dump --list against a fake /sys/class/mapper (MAPPER_SYSROOT):
 # names, nodes, opens and holders of a 0.3 module, and what a module before
-# 0.3 does not say: "?" in the table, left out of the JSON.
+# 0.3 does not say: "?" in the table, left out of the JSON; the DMA columns
+# (contiguous, dma_device, dma_maps) of a 0.4 module, none without them.
 use strict;
 use warnings;
 use File::Path qw(make_path);
@@ -45,6 +46,39 @@ is_deeply(decode_json($o), [
 	  node => 1, opens => 0, holders => 0 },
 	{ device => '/dev/mapper10', index => 10, size => 65536, maps => 0 },
 ], '--list --json: the new keys, left out where the module has none');
+
+# A module with the DMA attributes: three more columns, and keys.
+{
+	my $saved = $root;
+	$root = "$TMP/root04";
+	make_path("$root/sys/module/mapper", "$root/dev");
+	my %b = (maps => 0, node => -1, opens => 0, holders => 0);
+	buffer(0, %b, size => 2097152, name => 'rx', contiguous => 1, dma_device => '0000:00:04.0', dma_maps => 1,
+	       phys_addr => '0x1f000000');
+	buffer(1, %b, size => 4096, name => 'tx', contiguous => 0, dma_device => 'fe200000.dma-controller', dma_maps => 0);
+	buffer(2, %b, size => 4096, name => 'plain', contiguous => 0, dma_device => '', dma_maps => 0);
+	buffer(3, %b, size => 4096, name => 'odd', contiguous => 2, dma_device => "\e[2J", dma_maps => 'x');
+	buffer(4, size => 65536, maps => 0);	# a module before 0.3, beside them
+	my $env04 = {env => {MAPPER_SYSROOT => $root}};
+	($o, $e, $c) = run($DUMP, '--list', $env04);
+	ok($c == 0 && $e eq '', '--list, DMA attributes: exit 0') or diag($e);
+	is($o, <<'T', '--list: CONTIG, DMA-DEVICE and DMA-MAPS where the module has them; ? where not');
+DEVICE           NAME          SIZE NODE   MAPS  OPENS HOLDERS CONTIG DMA-DEVICE              DMA-MAPS
+/dev/mapper0     rx         2097152    -      0      0       0 yes    0000:00:04.0                   1
+/dev/mapper1     tx            4096    -      0      0       0 no     fe200000.dma-controller        0
+/dev/mapper2     plain         4096    -      0      0       0 no     -                              0
+/dev/mapper3     odd           4096    -      0      0       0 ?      ?                              ?
+/dev/mapper4     ?            65536    ?      0      ?       ? ?      ?                              ?
+T
+	($o, $e, $c) = run($DUMP, '--list', '--json', $env04);
+	ok($c == 0 && $e eq '', '--list --json, DMA attributes: exit 0') or diag($e);
+	like($o, qr/^\[ \{ "device": "\/dev\/mapper0", "index": 0, "size": 2097152, "maps": 0, "name": "rx", "node": -1, "opens": 0, "holders": 0, "contiguous": true, "dma_device": "0000:00:04\.0", "dma_maps": 1 \}, /,
+	     '--list --json: the DMA keys last, no phys_addr');
+	my @dma = map { my $x = $_; [map { $x->{$_} } grep { exists $x->{$_} } qw(contiguous dma_device dma_maps)] } @{decode_json($o)};
+	is_deeply(\@dma, [[JSON::PP::true, '0000:00:04.0', 1], [JSON::PP::false, 'fe200000.dma-controller', 0],
+			  [JSON::PP::false, '', 0], [], []], '--list --json: garbled and absent values left out');
+	$root = $saved;
+}
 
 # Without sysfs sizes, the device is asked (here a file: unknown).
 spit("$root/dev/mapper5", "x");
