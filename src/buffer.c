@@ -299,9 +299,11 @@ static int mapper_alloc_contig(const char *who, struct mapper_buf *buf, gfp_t gf
 		return 0;
 	}
 	if (order > MAPPER_MAX_PAGE_ORDER) {
-		pr_err("%s: no contiguous block of %zu KiB: the page allocator's largest is %lu KiB%s\n",
+		pr_err("%s: no contiguous block of %zu KiB: the page allocator's largest is %lu KiB, and %s\n",
 		       who, buf->size >> 10, (PAGE_SIZE << MAPPER_MAX_PAGE_ORDER) >> 10,
-		       MAPPER_CMA_HINT);
+		       mapper_cma_usable() ?
+		       "the CMA area has none free (CmaFree in /proc/meminfo; the kernel's cma= sizes it)" :
+		       "this kernel gives modules no CMA");
 		return -ENOMEM;
 	}
 	gfp |= __GFP_RETRY_MAYFAIL | (folio ? __GFP_COMP : 0);

@@ -107,9 +107,6 @@ static inline int mapper_sg_from_pages(struct sg_table *sgt, struct page **pages
  */
 #if defined(MAPPER_HAVE_CMA_AREA_BY_IDX) && IS_ENABLED(CONFIG_DMA_CMA)
 #define MAPPER_HAVE_CMA 1
-#define MAPPER_CMA_HINT	"; more comes from CMA (the kernel's cma= option)"
-#else
-#define MAPPER_CMA_HINT	"; this kernel gives modules no CMA"
 #endif
 
 #endif /* MAPPER_COMPAT_H */
