@@ -302,7 +302,7 @@ static int mapper_alloc_contig(const char *who, struct mapper_buf *buf, gfp_t gf
 		pr_err("%s: no contiguous block of %zu KiB: the page allocator's largest is %lu KiB, and %s\n",
 		       who, buf->size >> 10, (PAGE_SIZE << MAPPER_MAX_PAGE_ORDER) >> 10,
 		       mapper_cma_usable() ?
-		       "the CMA area has none free (CmaFree in /proc/meminfo; the kernel's cma= sizes it)" :
+		       "the CMA area has none free (CmaFree in /proc/meminfo; cma= sizes it)" :
 		       "this kernel gives modules no CMA");
 		return -ENOMEM;
 	}
