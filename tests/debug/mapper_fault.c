@@ -36,7 +36,9 @@
  * (sysfs cache wc, uc, cached: after every attempt the mode the attribute
  * reports must be the mode of every page in the kernel's direct map, read
  * from debugfs page_tables, and the data must be intact), enable (writing 1
- * to the enable attribute of a configfs item, /sys/kernel/config/mapper)
+ * to the enable attribute of a configfs item, /sys/kernel/config/mapper;
+ * enable-contig the same for a contiguous buffer, enable-dma for one
+ * allocated for a device, the first PCI device there is)
  * and create (a buffer's whole life through configfs: mkdir, size, node,
  * enable, open and read it, detach while open, close, rmdir). After each
  * configfs attempt nothing may be half-made: a failed enable leaves enable
@@ -614,6 +616,49 @@ static int cstate_differs(const char *op, unsigned int n, int ret, struct cstate
 
 static struct cstate cfs_base;
 
+/* enable, enable-contig, enable-dma: writing 1 to enable of a prepared item. */
+static int cfs_enable_op(const char *op)
+{
+	return !strncmp(op, "enable", 6);
+}
+
+/* The first PCI device's name into @name, for dma_device. */
+static int first_pci_device(char *name, size_t size)
+{
+	DIR *d = opendir("/sys/bus/pci/devices");
+	struct dirent *e;
+	int ret = ENOENT;
+
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.' && strlen(e->d_name) < size) {
+			memcpy(name, e->d_name, strlen(e->d_name) + 1);
+			ret = 0;
+			break;
+		}
+	if (d)
+		closedir(d);
+	return ret;
+}
+
+/* The item of an enable op: a size, and what the variant adds. */
+static int cfs_prepare(const char *op)
+{
+	char dev[64];
+	int ret;
+
+	if (mkdir(CFS "/" CFS_ITEM, 0755))
+		return errno;
+	ret = cfs_write("size", "64K");
+	if (!ret && !strcmp(op, "enable-contig"))
+		ret = cfs_write("contiguous", "1");
+	if (!ret && !strcmp(op, "enable-dma")) {
+		ret = first_pci_device(dev, sizeof(dev));
+		if (!ret)
+			ret = cfs_write("dma_device", dev);
+	}
+	return ret;
+}
+
 /* Before the attempts: the item "enable" works on, or none for "create". */
 static int cfs_setup(const char *op)
 {
@@ -621,11 +666,14 @@ static int cfs_setup(const char *op)
 		printf("not ok - inject %s: no %s (configfs not mounted?)\n", op, CFS);
 		return 1;
 	}
-	if (!strcmp(op, "enable") &&
-	    (mkdir(CFS "/" CFS_ITEM, 0755) || cfs_write("size", "64K"))) {
-		printf("not ok - inject %s: cannot make the item %s (%s)\n", op, CFS_ITEM,
-		       errname(errno));
-		return 1;
+	if (cfs_enable_op(op)) {
+		int e = cfs_prepare(op);
+
+		if (e) {
+			printf("not ok - inject %s: cannot make the item %s (%s)\n", op, CFS_ITEM,
+			       errname(e));
+			return 1;
+		}
 	}
 	cfs_base = cstate();
 	return 0;
@@ -659,7 +707,7 @@ static int cfs_after(const char *op, unsigned int n, int ret)
 {
 	int bad = 0, e;
 
-	if (!strcmp(op, "enable")) {
+	if (cfs_enable_op(op)) {
 		if (ret) {
 			if (cfs_long("enable") != 0 || cfs_long("index") != -1) {
 				printf("# %s: attempt %u failed (%s) but enable reads %ld, index %ld\n",
@@ -696,7 +744,7 @@ static int cfs_after(const char *op, unsigned int n, int ret)
 
 static void cfs_teardown(const char *op)
 {
-	if (!strcmp(op, "enable")) {
+	if (cfs_enable_op(op)) {
 		if (cfs_long("enable") == 1)
 			cfs_write("enable", "0");
 		rmdir(CFS "/" CFS_ITEM);
@@ -808,7 +856,7 @@ static int do_op(const char *op, int fd, size_t size, char *ubuf, const char *ko
 	}
 	if (!strcmp(op, "load-sample"))
 		return load(ko, "");
-	if (!strcmp(op, "enable"))
+	if (cfs_enable_op(op))
 		return cfs_write("enable", "1");
 	if (!strcmp(op, "create"))
 		return cfs_create();
@@ -888,7 +936,7 @@ static int do_op(const char *op, int fd, size_t size, char *ubuf, const char *ko
 static int inject(const char *op, const char *ko)
 {
 	int is_load = !strncmp(op, "load", 4);
-	int is_cfs = !strcmp(op, "enable") || !strcmp(op, "create");
+	int is_cfs = cfs_enable_op(op) || !strcmp(op, "create");
 	int counts[256] = { 0 };	/* per errno; [0] successes */
 	int signals = 0, injected = 0, bad = 0, fd = -1, opened_ok = 0;
 	size_t size = 0;

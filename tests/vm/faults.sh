@@ -7,7 +7,8 @@
 # trying to open), open, mmap and the fault path (shared, private
 # copy-on-write, VMA split, fork), read, write, ioctl/poll, and cache mode
 # changes (each page's mode in the direct map checked after each), and
-# buffers made at run time through configfs (writing enable; and a buffer's
+# buffers made at run time through configfs (writing enable, of a plain, a
+# contiguous and a device's buffer; and a buffer's
 # whole life: mkdir, size, node, enable, use, detach while open, rmdir),
 # after each of which nothing may be half-made. Each
 # attempt must succeed or fail with an errno, never log a report nor leave a
@@ -52,7 +53,7 @@ check "mapper is not loaded after the load loop" mapper_gone
 inject load-open /lib/modules/mapper.ko
 check "mapper is not loaded after the load-open loop" mapper_gone
 if /bin/busybox insmod /lib/modules/mapper.ko devices=2 size=64K; then
-	for op in open mmap private split fork read write ioctl cache enable create; do
+	for op in open mmap private split fork read write ioctl cache enable enable-contig enable-dma create; do
 		inject $op
 	done
 	[ -f /lib/modules/mapper_sample.ko ] && inject load-sample /lib/modules/mapper_sample.ko
