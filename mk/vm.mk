@@ -8,7 +8,8 @@
 # Every VM boots through tests/lib/vm; every module build is
 # tests/lib/build-module. A VM mode is a script tests/vm/MODE.sh that the
 # guest runs (as /MODE.sh), with the test programs of VM_BINS in /bin, the
-# tests/vm/*.t in /tests, and mapper.ko and mapper_sample.ko in /lib/modules.
+# tests/vm/*.t in /tests, and mapper.ko, mapper_sample.ko and (where the
+# kernel has PCI) mapper_edu.ko in /lib/modules.
 
 VM_BINS ?=
 VM_DEBUG_ARGS := slub_debug=FZPU page_poison=1
@@ -60,6 +61,8 @@ define vm-run
 	$(TOP)/tests/lib/vm --name '$(1)' --env $(if $(6),$(6),$(KENV)) --out $(3) \
 		--file $(2)/mod/mapper.ko:/lib/modules/mapper.ko \
 		--file $(2)/mod/samples/mapper_sample.ko:/lib/modules/mapper_sample.ko \
+		$$([ -f $(2)/mod/samples/mapper_edu.ko ] && \
+			echo --file $(2)/mod/samples/mapper_edu.ko:/lib/modules/mapper_edu.ko) \
 		--module configfs --module 'brd rd_nr=1 rd_size=1024' $(VM_FILES) $(5) -- sh /$(4).sh
 endef
 

@@ -3,7 +3,8 @@
 #
 # The in-VM suite (make check-kernel, check-matrix): mapper_test, ctl_test
 # (buffers made at run time: configfs, mapperctl, parameter lists, memcg) and
-# every /tests/*.t with mapper loaded (devices=2), then a final unload. TAP;
+# every /tests/*.t with mapper loaded (devices=2), then a final unload, and
+# where the VM has QEMU's edu device the DMA tests (dma.sh). TAP;
 # the host (tests/lib/vm) checks the kernel log. configfs is mounted by the
 # guest's /init (tests/lib/vm-init).
 rc=0
@@ -25,5 +26,10 @@ if rmmod mapper && [ ! -e /sys/module/mapper ]; then
 else
 	echo "not ok - final rmmod gives everything back"
 	rc=1
+fi
+# With QEMU's edu device (the matrix's VMs: mk/dma.mk), the DMA tests too.
+if grep -qsx 0x11e8 /sys/bus/pci/devices/*/device && [ -f /lib/modules/mapper_edu.ko ]; then
+	echo "# running dma.sh"
+	sh /dma.sh || rc=1
 fi
 exit $rc
