@@ -171,10 +171,14 @@ static bool mapper_chunk_reachable(struct page *page, unsigned int order,
 
 /*
  * The next zone down for pages a device must reach, as the DMA layer's own
- * allocator does it: DMA32, then DMA. False when there is none.
+ * allocator goes: (highmem to normal,) DMA32, DMA. False when there is none.
  */
 static bool mapper_lower_zone(gfp_t *gfp)
 {
+	if (IS_ENABLED(CONFIG_HIGHMEM) && (*gfp & __GFP_HIGHMEM)) {
+		*gfp &= ~__GFP_HIGHMEM;
+		return true;
+	}
 	if (IS_ENABLED(CONFIG_ZONE_DMA32) && !(*gfp & (__GFP_DMA32 | __GFP_DMA))) {
 		*gfp = (*gfp & ~__GFP_HIGHMEM) | __GFP_DMA32;
 		return true;
@@ -187,23 +191,57 @@ static bool mapper_lower_zone(gfp_t *gfp)
 }
 
 /*
- * A chunk the device reaches: one whose pages lie above @limit goes back at
- * once, and the search goes on in the next zone down, for this chunk and
- * every later one (*gfp keeps the zone).
+ * Chunks a device cannot reach, held aside while the search goes on in
+ * their zone (freed, they would come straight back): up to this much, then
+ * the next zone down. A zone that has memory the device reaches is tried
+ * before a smaller one, and a failed search holds at most this much longer.
+ */
+#define MAPPER_UNREACHABLE_MAX	(SZ_16M >> PAGE_SHIFT)
+
+struct mapper_unreachable {
+	struct list_head chunks;	/* page->lru of each chunk's first page */
+	unsigned long pages;
+};
+
+static void mapper_unreachable_free(struct mapper_unreachable *u)
+{
+	struct page *page, *next;
+
+	list_for_each_entry_safe(page, next, &u->chunks, lru) {
+		unsigned int order = page_private(page);
+
+		list_del(&page->lru);
+		set_page_private(page, 0);
+		__free_pages(page, order);
+	}
+	u->pages = 0;
+}
+
+/*
+ * A chunk the device reaches, in the zone *gfp names or the next ones down
+ * (*gfp keeps the zone for later chunks).
  */
 static struct page *mapper_alloc_reachable(gfp_t *gfp, int node, unsigned int *order,
-					   phys_addr_t limit)
+					   phys_addr_t limit, struct mapper_unreachable *u)
 {
 	for (;;) {
 		unsigned int o = *order;
 		struct page *page = mapper_alloc_chunk(*gfp, node, &o);
 
-		if (!page || mapper_chunk_reachable(page, o, limit)) {
+		if (page && mapper_chunk_reachable(page, o, limit)) {
 			*order = o;
 			return page;
 		}
-		__free_pages(page, o);
-		if (!mapper_lower_zone(gfp))
+		if (page && u->pages + (1UL << o) <= MAPPER_UNREACHABLE_MAX) {
+			set_page_private(page, o);
+			list_add(&page->lru, &u->chunks);
+			u->pages += 1UL << o;
+			continue;
+		}
+		if (page)
+			__free_pages(page, o);
+		mapper_unreachable_free(u);
+		if (!limit || !mapper_lower_zone(gfp))
 			return NULL;
 	}
 }
@@ -236,24 +274,32 @@ static struct page *mapper_alloc_cma(struct mapper_buf *buf, struct device *dev,
 }
 
 /*
- * Back to the area only if nobody else holds a page (a get_user_pages()
- * pin outliving every mapping); otherwise each page goes back to the page
- * allocator with its last reference, and the area is that much smaller.
+ * Back to the area, run by run of pages nobody else holds; a page still
+ * pinned by get_user_pages() (a long-term pin outliving every mapping) goes
+ * to the page allocator with its last reference instead, and the area is a
+ * page smaller until the next boot.
  */
 static bool mapper_release_cma(struct mapper_buf *buf)
 {
-	unsigned long i;
+	unsigned long i = 0, pinned = 0;
 
 	if (!buf->cma)
 		return false;
-	for (i = 0; i < buf->nr_pages; i++)
-		if (page_count(buf->pages[i]) != 1)
-			break;
-	if (i == buf->nr_pages && cma_release(buf->cma, buf->pages[0], buf->nr_pages))
-		return true;
-	pr_warn("%zu bytes still in use at release: freed to the page allocator, not the CMA area\n",
-		buf->size);
-	return false;
+	while (i < buf->nr_pages) {
+		unsigned long j = i;
+
+		while (j < buf->nr_pages && page_count(buf->pages[j]) == 1)
+			j++;
+		if (j > i && !cma_release(buf->cma, buf->pages[i], j - i))
+			for (; i < j; i++)
+				put_page(buf->pages[i]);
+		for (i = j; i < buf->nr_pages && page_count(buf->pages[i]) != 1; i++, pinned++)
+			put_page(buf->pages[i]);
+	}
+	if (pinned)
+		pr_warn("%lu pages still pinned at release: freed to the page allocator, not to CMA\n",
+			pinned);
+	return true;
 }
 #else
 bool mapper_cma_usable(void)
@@ -295,6 +341,8 @@ static int mapper_alloc_contig(const char *who, struct mapper_buf *buf, gfp_t gf
 			buf->pages[i] = page + i;
 			clear_highpage(page + i);
 			mapper_set_index(page + i, i);
+			if (!(i % 512))
+				cond_resched();
 		}
 		return 0;
 	}
@@ -355,6 +403,9 @@ struct mapper_buf *mapper_buf_alloc(const char *who, size_t size, int node,
 	gfp_t gfp = GFP_HIGHUSER | __GFP_ZERO | __GFP_NOWARN;
 	gfp_t kgfp = GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN;
 	phys_addr_t limit = dev ? mapper_dma_limit(dev) : 0;
+	struct mapper_unreachable unreachable = {
+		.chunks = LIST_HEAD_INIT(unreachable.chunks),
+	};
 	struct mapper_buf *buf;
 	unsigned long i = 0;
 	int ret;
@@ -364,7 +415,8 @@ struct mapper_buf *mapper_buf_alloc(const char *who, size_t size, int node,
 	ret = mapper_node_check(who, node);
 	if (ret)
 		return ERR_PTR(ret);
-	if (dev && node == NUMA_NO_NODE && dev_to_node(dev) != NUMA_NO_NODE) {
+	if (dev && node == NUMA_NO_NODE && dev_to_node(dev) != NUMA_NO_NODE &&
+	    node_state(dev_to_node(dev), N_MEMORY)) {
 		/* Near the device, where there is room. */
 		node = dev_to_node(dev);
 		flags |= MAPPER_BUF_FALLBACK;
@@ -376,8 +428,9 @@ struct mapper_buf *mapper_buf_alloc(const char *who, size_t size, int node,
 	if (node != NUMA_NO_NODE && !(flags & MAPPER_BUF_FALLBACK))
 		gfp |= __GFP_THISNODE;
 	/* Where the DMA layer would look first (dma-direct does the same). */
-	if (limit && limit < DMA_BIT_MASK(32))
-		mapper_lower_zone(&gfp);
+	if (limit && limit <= DMA_BIT_MASK(32))
+		while (!(gfp & (__GFP_DMA32 | __GFP_DMA)) && mapper_lower_zone(&gfp))
+			;
 	ret = mapper_reserve(who, size >> PAGE_SHIFT);
 	if (ret)
 		return ERR_PTR(ret);
@@ -391,6 +444,7 @@ struct mapper_buf *mapper_buf_alloc(const char *who, size_t size, int node,
 	atomic64_set(&buf->events, 0);
 	init_waitqueue_head(&buf->wait);
 	mutex_init(&buf->vmap_lock);
+	mutex_init(&buf->dma_lock);
 	INIT_LIST_HEAD(&buf->dma_maps);
 	buf->size = size;
 	buf->nr_pages = size >> PAGE_SHIFT;
@@ -427,7 +481,7 @@ struct mapper_buf *mapper_buf_alloc(const char *who, size_t size, int node,
 			ret = -EINTR;
 			goto fail;
 		}
-		page = mapper_alloc_reachable(&gfp, node, &order, limit);
+		page = mapper_alloc_reachable(&gfp, node, &order, limit, &unreachable);
 		if (!page) {
 			pr_err("%s: out of memory%s%s%s after %lu of %lu MiB\n", who,
 			       node == NUMA_NO_NODE ? "" : " on the node",
@@ -450,9 +504,11 @@ struct mapper_buf *mapper_buf_alloc(const char *who, size_t size, int node,
 		}
 		cond_resched();
 	}
+	mapper_unreachable_free(&unreachable);
 	return buf;
 
 fail:
+	mapper_unreachable_free(&unreachable);
 	if (buf->pages)
 		mapper_buf_free_pages(buf, i);
 	kvfree(buf->pages);
@@ -621,6 +677,7 @@ static void mapper_buf_release(struct kref *ref)
 	iput(buf->inode);
 	kvfree(buf->pages);
 	kfree(buf->dma_device);
+	mutex_destroy(&buf->dma_lock);
 	mutex_destroy(&buf->vmap_lock);
 	kfree(buf);
 }

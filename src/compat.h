@@ -9,7 +9,6 @@
 
 #include <linux/device.h>
 #include <linux/mm.h>
-#include <linux/scatterlist.h>
 
 #include "features.h"
 
@@ -70,23 +69,6 @@ static inline void mapper_set_index(struct page *page, pgoff_t index)
 #if defined(MAPPER_HAVE_SET_PAGES_ARRAY_WC) && !defined(CONFIG_HIGHMEM)
 #define MAPPER_HAVE_CACHE_MODES 1
 #include <asm/set_memory.h>
-#endif
-
-/* 5.15 named the sg_table builder with a segment limit, and made it return an int. */
-#ifdef MAPPER_HAVE_SG_ALLOC_TABLE_FROM_PAGES_SEGMENT
-static inline int mapper_sg_from_pages(struct sg_table *sgt, struct page **pages,
-				       unsigned int n, size_t size, unsigned int max_seg)
-{
-	return sg_alloc_table_from_pages_segment(sgt, pages, n, 0, size, max_seg,
-						 GFP_KERNEL);
-}
-#else
-static inline int mapper_sg_from_pages(struct sg_table *sgt, struct page **pages,
-				       unsigned int n, size_t size, unsigned int max_seg)
-{
-	return PTR_ERR_OR_ZERO(__sg_alloc_table_from_pages(sgt, pages, n, 0, size, max_seg,
-							   NULL, 0, GFP_KERNEL));
-}
 #endif
 
 /*

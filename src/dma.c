@@ -7,8 +7,10 @@
  * Every mapping is tracked on its buffer (debugfs mapper/dma_maps lists
  * them) and holds the buffer, its device node and this module: a buffer
  * stays, and keeps its cache mode, until its last mapping is gone, and
- * MAPPER_IOC_SYNC reaches every device that maps it. buf->vmap_lock guards
- * the list, as it guards everything that must not change under a mapping.
+ * MAPPER_IOC_SYNC reaches every device that maps it. buf->dma_lock guards
+ * the buffer's list of mappings; the count of them, which keeps the cache
+ * mode, changes under vmap_lock as the mode does, but neither lock is ever
+ * held inside the other, so a long sync never stalls mmap().
  *
  * A range of a mapping is synced piece by piece, each piece both one
  * physically contiguous run of pages and inside one DMA segment: with an
@@ -24,6 +26,7 @@
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/platform_device.h>
+#include <linux/sched/signal.h>
 #include <linux/scatterlist.h>
 #include <linux/seq_file.h>
 #include <linux/sizes.h>
@@ -128,11 +131,92 @@ static void mapper_dma_release(struct mapper_buf *buf)
 	module_put(THIS_MODULE);
 }
 
+/*
+ * Physically contiguous runs of @pages, each at most @max bytes and inside
+ * one @boundary-aligned window: into @sg if it is not NULL; their number.
+ */
+static unsigned int mapper_dma_runs(struct page **pages, unsigned long n, size_t max,
+				    unsigned long boundary, struct scatterlist *sg)
+{
+	unsigned int runs = 0;
+	unsigned long i = 0;
+
+	while (i < n) {
+		phys_addr_t start = page_to_phys(pages[i]);
+		size_t len = PAGE_SIZE;
+		unsigned long j = i + 1;
+
+		while (j < n && page_to_phys(pages[j]) == start + len &&
+		       len + PAGE_SIZE <= max &&
+		       !((start ^ (start + len + PAGE_SIZE - 1)) & ~(phys_addr_t)boundary)) {
+			len += PAGE_SIZE;
+			j++;
+		}
+		if (sg) {
+			sg_set_page(sg, pages[i], len, 0);
+			sg = sg_next(sg);
+		}
+		runs++;
+		i = j;
+	}
+	return runs;
+}
+
+/*
+ * The sg_table of a range as the device takes it: no entry longer than its
+ * maximum segment or than swiotlb bounces at once (256 KiB), none across
+ * its segment boundary (4 GiB for PCI), as the DMA layer leaves entries
+ * that dma-direct passes through untouched.
+ */
+static int mapper_dma_sg(struct sg_table *sgt, struct page **pages, unsigned long n,
+			 struct device *dev)
+{
+	size_t max = min_t(size_t, dma_get_max_seg_size(dev), dma_max_mapping_size(dev));
+	unsigned long boundary = dma_get_seg_boundary(dev);
+	unsigned int runs;
+	int ret;
+
+	max = clamp_t(size_t, rounddown(max, PAGE_SIZE), PAGE_SIZE,
+		      rounddown(UINT_MAX, PAGE_SIZE));
+	runs = mapper_dma_runs(pages, n, max, boundary, NULL);
+	ret = sg_alloc_table(sgt, runs, GFP_KERNEL);
+	if (ret)
+		return ret;
+	mapper_dma_runs(pages, n, max, boundary, sgt->sgl);
+	return 0;
+}
+
+/*
+ * Under dma_lock: a device-writable mapping of @m's range already there.
+ * Two of them would have two devices' writes and caches on the same lines
+ * (the DMA API does not support it: DMA_API_DEBUG reports it); read-only
+ * ones (DMA_TO_DEVICE) may overlap anything.
+ */
+static struct mapper_dma *mapper_dma_overlap(struct mapper_buf *buf, struct mapper_dma *m)
+{
+	struct mapper_dma *o;
+
+	if (m->dir == DMA_TO_DEVICE)
+		return NULL;
+	list_for_each_entry(o, &buf->dma_maps, node)
+		if (o->dir != DMA_TO_DEVICE && o->offset < m->offset + m->len &&
+		    m->offset < o->offset + o->len)
+			return o;
+	return NULL;
+}
+
+/* The buffer's count of mappings, which keeps its cache mode: see buffer.c. */
+static void mapper_dma_count(struct mapper_buf *buf, int n)
+{
+	mutex_lock(&buf->vmap_lock);
+	WRITE_ONCE(buf->dma_count, buf->dma_count + n);
+	mutex_unlock(&buf->vmap_lock);
+}
+
 struct sg_table *mapper_dma_map(struct mapper_buf *buf, struct device *dev,
 				size_t offset, size_t len, enum dma_data_direction dir)
 {
-	unsigned int max_seg;
-	struct mapper_dma *m;
+	struct mapper_dma *m, *o;
 	int ret;
 
 	if (!buf || !dev || !valid_dma_direction(dir)) {
@@ -155,39 +239,51 @@ struct sg_table *mapper_dma_map(struct mapper_buf *buf, struct device *dev,
 	m->offset = offset;
 	m->len = len;
 	m->dir = dir;
-	/* Segments no longer than the device takes: it may not merge itself. */
-	max_seg = max_t(unsigned int, rounddown(dma_get_max_seg_size(dev), PAGE_SIZE),
-			PAGE_SIZE);
-	ret = mapper_sg_from_pages(&m->sgt, buf->pages + (offset >> PAGE_SHIFT),
-				   len >> PAGE_SHIFT, len, max_seg);
+	ret = mapper_dma_sg(&m->sgt, buf->pages + (offset >> PAGE_SHIFT), len >> PAGE_SHIFT,
+			    dev);
 	if (ret)
 		goto free;
 
+	/* Counted first: from here on the cache mode stays. */
 	mutex_lock(&buf->vmap_lock);
 	if (buf->cache_unknown) {
+		mutex_unlock(&buf->vmap_lock);
 		pr_err("%s: DMA map for %s: the cache mode of its pages is unknown\n",
 		       mapper_buf_name(buf), dev_name(dev));
 		ret = -EIO;
-		goto unlock;
+		goto free_sg;
+	}
+	WRITE_ONCE(buf->dma_count, buf->dma_count + 1);
+	mutex_unlock(&buf->vmap_lock);
+
+	mutex_lock(&buf->dma_lock);
+	o = mapper_dma_overlap(buf, m);
+	if (o) {
+		pr_err("%s: DMA map of %#zx+%#zx for %s: overlaps the device-writable mapping %#zx+%#zx for %s\n",
+		       mapper_buf_name(buf), offset, len, dev_name(dev), o->offset, o->len,
+		       dev_name(o->dev));
+		ret = -EBUSY;
+		goto uncount;
 	}
 	ret = dma_map_sgtable(dev, &m->sgt, dir, 0);
 	if (ret) {
 		pr_err("%s: DMA map of %#zx+%#zx for %s failed: %d\n",
 		       mapper_buf_name(buf), offset, len, dev_name(dev), ret);
-		goto unlock;
+		goto uncount;
 	}
 	m->dev = get_device(dev);
 	mapper_dma_hold(buf);
 	list_add_tail(&m->node, &buf->dma_maps);
-	WRITE_ONCE(buf->dma_count, buf->dma_count + 1);
 	mutex_lock(&mapper_dma_lock);
 	list_add_tail(&m->all, &mapper_dma_all);
 	mutex_unlock(&mapper_dma_lock);
-	mutex_unlock(&buf->vmap_lock);
+	mutex_unlock(&buf->dma_lock);
 	return &m->sgt;
 
-unlock:
-	mutex_unlock(&buf->vmap_lock);
+uncount:
+	mutex_unlock(&buf->dma_lock);
+	mapper_dma_count(buf, -1);
+free_sg:
 	sg_free_table(&m->sgt);
 free:
 	kfree(m);
@@ -195,7 +291,7 @@ free:
 }
 EXPORT_SYMBOL_GPL(mapper_dma_map);
 
-/* Under vmap_lock: @sgt's mapping of @buf, or NULL if it is none of them. */
+/* Under dma_lock: @sgt's mapping of @buf, or NULL if it is none of them. */
 static struct mapper_dma *mapper_dma_find(struct mapper_buf *buf, struct sg_table *sgt)
 {
 	struct mapper_dma *m;
@@ -213,16 +309,15 @@ void mapper_dma_unmap(struct mapper_buf *buf, struct sg_table *sgt,
 
 	if (!buf || IS_ERR_OR_NULL(sgt))
 		return;
-	mutex_lock(&buf->vmap_lock);
+	mutex_lock(&buf->dma_lock);
 	m = mapper_dma_find(buf, sgt);
 	if (m) {
 		list_del(&m->node);
-		WRITE_ONCE(buf->dma_count, buf->dma_count - 1);
 		mutex_lock(&mapper_dma_lock);
 		list_del(&m->all);
 		mutex_unlock(&mapper_dma_lock);
 	}
-	mutex_unlock(&buf->vmap_lock);
+	mutex_unlock(&buf->dma_lock);
 	if (WARN(!m, "%s: not a mapping of %s\n", __func__, mapper_buf_name(buf)))
 		return;
 	if (dir != m->dir)
@@ -230,6 +325,8 @@ void mapper_dma_unmap(struct mapper_buf *buf, struct sg_table *sgt,
 			     dev_name(m->dev), mapper_dir_names[dir & 3],
 			     mapper_dir_names[m->dir]);
 	dma_unmap_sgtable(m->dev, &m->sgt, m->dir, 0);
+	/* Only once the device is done: the cache mode may change again. */
+	mapper_dma_count(buf, -1);
 	sg_free_table(&m->sgt);
 	put_device(m->dev);
 	kfree(m);
@@ -326,9 +423,10 @@ static void mapper_dma_sync(struct mapper_buf *buf, struct sg_table *sgt,
 		return;
 	d = mapper_dma_sync_dir(m, dir);
 	if (d == DMA_NONE) {
-		pr_warn_once("%s: DMA sync %s for %s, mapped %s only\n", mapper_buf_name(buf),
-			     mapper_dir_names[dir], dev_name(m->dev), mapper_dir_names[m->dir]);
-		d = m->dir;
+		pr_warn_once("%s: DMA sync %s for %s, mapped %s only: not synced\n",
+			     mapper_buf_name(buf), mapper_dir_names[dir], dev_name(m->dev),
+			     mapper_dir_names[m->dir]);
+		return;
 	}
 	mapper_dma_sync_range(m, offset, len, d, for_cpu);
 }
@@ -362,7 +460,9 @@ int mapper_dma_sync_all(struct mapper_buf *buf, size_t offset, size_t len,
 	size_t end = offset + len;
 	struct mapper_dma *m;
 
-	mutex_lock(&buf->vmap_lock);
+	int ret = 0;
+
+	mutex_lock(&buf->dma_lock);
 	list_for_each_entry(m, &buf->dma_maps, node) {
 		size_t start = max(offset, m->offset);
 		size_t stop = min(end, m->offset + m->len);
@@ -375,10 +475,15 @@ int mapper_dma_sync_all(struct mapper_buf *buf, size_t offset, size_t len,
 			mapper_dma_sync_range(m, start - m->offset, n, d, for_cpu);
 			start += n;
 			cond_resched();
+			if (fatal_signal_pending(current)) {
+				ret = -EINTR;
+				goto out;
+			}
 		}
 	}
-	mutex_unlock(&buf->vmap_lock);
-	return 0;
+out:
+	mutex_unlock(&buf->dma_lock);
+	return ret;
 }
 
 #ifdef CONFIG_DEBUG_FS

@@ -193,6 +193,9 @@ static long mapper_ioctl_sync(struct mapper_file *mf, void __user *arg)
 		return -EFAULT;
 	if (argsz < MAPPER_SYNC_SIZE_V1)
 		return -EINVAL;
+	/* As openat2() and clone3(): no scan of megabytes for nonzero bytes. */
+	if (argsz > PAGE_SIZE)
+		return -E2BIG;
 	ret = copy_struct_from_user(&sync, sizeof(sync), arg, argsz);
 	if (ret)
 		return ret;

@@ -54,9 +54,10 @@ struct mapper_buf {
 	void *vaddr;			/* kernel alias, made on first request */
 	enum mapper_cache cache;
 	bool cache_unknown;		/* a failed change left modes unknown (buffer.c) */
-	/* Mappings for devices (dma.c), under vmap_lock: the mode stays while any. */
+	/* Mappings for devices (dma.c): the list under dma_lock, the count under vmap_lock. */
+	struct mutex dma_lock;
 	struct list_head dma_maps;
-	unsigned int dma_count;
+	unsigned int dma_count;		/* the cache mode stays while any */
 
 	bool contiguous;		/* one physical block, pages[0] first */
 	struct cma *cma;		/* the area it came from, or NULL */
