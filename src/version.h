@@ -3,6 +3,6 @@
 #ifndef MAPPER_VERSION_H
 #define MAPPER_VERSION_H
 
-#define MAPPER_VERSION "0.3.0"
+#define MAPPER_VERSION "0.4.0"
 
 #endif

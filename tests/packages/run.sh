@@ -385,16 +385,17 @@ installed() {
 	echo "mapper-dump --version: $dv"
 	echo "$dv" | grep -qw -- "$VERSION" || die "mapper-dump --version '$dv' lacks $VERSION"
 	inroot modinfo -F version -k "$k" mapper_sample || die "the sample producer was not installed"
+	inroot modinfo -F alias -k "$k" mapper_edu | grep -q 1234 || die "the sample DMA driver was not installed"
 	inroot getent group mapper || die "group mapper missing"
 }
 
-# signed KVER: DKMS signed mapper and mapper_sample for KVER with its key
+# signed KVER: DKMS signed mapper, mapper_sample and mapper_edu for KVER with its key
 # (the README's Secure Boot section): modinfo sees a signature, and the
 # module file, decompressed where DKMS compressed it, ends in the kernel's
 # signature trailer; /var/lib/dkms/mok.pub is there to enrol.
 signed() {
 	local k=$1 m f sig raw
-	for m in mapper mapper_sample; do
+	for m in mapper mapper_sample mapper_edu; do
 		f=$(inroot modinfo -k "$k" -n "$m") || die "modinfo -n $m"
 		sig=$(inroot modinfo -k "$k" -F sig_id "$m")
 		echo "$f: sig_id '$sig', signer '$(inroot modinfo -k "$k" -F signer "$m")'"
