@@ -35,8 +35,9 @@
  * for_each_sgtable_dma_sg()). It returns an ERR_PTR: -EINVAL for a bad
  * range, device or direction, -EIO if the buffer's cache state is unknown,
  * -EBUSY if the range overlaps another device-writable mapping (only
- * DMA_TO_DEVICE mappings may overlap), -ENOMEM, or the DMA layer's error. While mapped, the buffer holds its
- * pages, cache mode and this module, and cannot be removed strictly; unmap
+ * DMA_TO_DEVICE mappings may overlap), -ENOMEM, or the DMA layer's error.
+ * While mapped, the buffer holds its pages, cache mode and this module, and
+ * cannot be removed strictly; unmap
  * with the same direction before mapper_put(). Ownership follows the DMA
  * API: after the CPU wrote a range, mapper_dma_sync_for_device() before the
  * device reads it; after the device wrote, mapper_dma_sync_for_cpu() before
