@@ -38,7 +38,9 @@
  * from debugfs page_tables, and the data must be intact), enable (writing 1
  * to the enable attribute of a configfs item, /sys/kernel/config/mapper;
  * enable-contig the same for a contiguous buffer, enable-dma for one
- * allocated for a device, the first PCI device there is)
+ * allocated for a device, the first PCI device there is), dma-map (the
+ * sample driver mapper_edu.ko maps mapper1 for QEMU's edu device: after a
+ * failure no DMA mapping or holder is left, after a success exactly one)
  * and create (a buffer's whole life through configfs: mkdir, size, node,
  * enable, open and read it, detach while open, close, rmdir). After each
  * configfs attempt nothing may be half-made: a failed enable leaves enable
@@ -807,6 +809,83 @@ static size_t dev_size(void)
 	return strtoul(text, NULL, 0);
 }
 
+/*
+ * dma-map: the sample driver of QEMU's edu device (mapper_edu.ko) maps
+ * mapper1 for its device, mapper_dma_map() under fail-nth.
+ */
+#define EDU_DRIVER	"/sys/bus/pci/drivers/mapper_edu"
+static char edu_buffer[320];	/* its "buffer" attribute */
+
+static int write_path(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, text, strlen(text)) < 0)
+		ret = errno;
+	close(fd);
+	return ret;
+}
+
+static long read_long(const char *path)
+{
+	char s[64] = "";
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, s, sizeof(s) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	return n > 0 ? strtol(s, NULL, 10) : -1;
+}
+
+static int edu_setup(const char *op)
+{
+	DIR *d = opendir(EDU_DRIVER);
+	struct dirent *e;
+
+	edu_buffer[0] = '\0';
+	while (d && (e = readdir(d)))
+		if (!strncmp(e->d_name, "0000:", 5) && strlen(e->d_name) < 64) {
+			snprintf(edu_buffer, sizeof(edu_buffer), EDU_DRIVER "/%s/buffer", e->d_name);
+			break;
+		}
+	if (d)
+		closedir(d);
+	if (!edu_buffer[0] || access(edu_buffer, W_OK)) {
+		printf("not ok - inject %s: no device bound to mapper_edu (%s)\n", op, EDU_DRIVER);
+		return 1;
+	}
+	return 0;
+}
+
+/* After an attempt: mapped and counted once, or nothing at all; then unmapped. */
+static int edu_after(const char *op, unsigned int n, int ret)
+{
+	const char *maps = "/sys/class/mapper/mapper1/dma_maps";
+	const char *holders = "/sys/class/mapper/mapper1/holders";
+	int bad = 0, e;
+
+	if (read_long(maps) != (ret ? 0 : 1)) {
+		printf("# %s: attempt %u (%s): dma_maps reads %ld\n", op, n, errname(ret),
+		       read_long(maps));
+		bad = 1;
+	}
+	if (!ret) {
+		e = write_path(edu_buffer, "\n");
+		if (e) {
+			printf("# %s: attempt %u: unmapping afterwards: %s\n", op, n, errname(e));
+			return 1;
+		}
+	}
+	if (read_long(maps) != 0 || read_long(holders) != 0) {
+		printf("# %s: attempt %u (%s): %ld DMA mappings and %ld holders left\n", op, n,
+		       errname(ret), read_long(maps), read_long(holders));
+		bad = 1;
+	}
+	return bad;
+}
+
 static long live_maps(int fd)
 {
 	struct mapper_info info = { .argsz = sizeof(info) };
@@ -860,6 +939,8 @@ static int do_op(const char *op, int fd, size_t size, char *ubuf, const char *ko
 		return cfs_write("enable", "1");
 	if (!strcmp(op, "create"))
 		return cfs_create();
+	if (!strcmp(op, "dma-map"))
+		return write_path(edu_buffer, "mapper1\n");
 	if (!strcmp(op, "open")) {
 		int f = open("/dev/mapper0", O_RDWR | O_CLOEXEC);
 
@@ -976,6 +1057,8 @@ static int inject(const char *op, const char *ko)
 	}
 	if (is_cfs && cfs_setup(op))
 		return 1;
+	if (!strcmp(op, "dma-map") && edu_setup(op))
+		return 1;
 	if (!strcmp(op, "load-open") && opener_start()) {
 		printf("not ok - inject %s: cannot start the opener\n", op);
 		return 1;
@@ -1057,6 +1140,8 @@ static int inject(const char *op, const char *ko)
 				bad |= cache_consistent(op, n, fd, size);
 			if (is_cfs)
 				bad |= cfs_after(op, n, ret);
+			if (!strcmp(op, "dma-map"))
+				bad |= edu_after(op, n, ret);
 		}
 		if (kmsg_splat()) {
 			printf("# %s: attempt %u (%s) logged a splat (above)\n", op, n,

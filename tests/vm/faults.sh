@@ -57,6 +57,15 @@ if /bin/busybox insmod /lib/modules/mapper.ko devices=2 size=64K; then
 		inject $op
 	done
 	[ -f /lib/modules/mapper_sample.ko ] && inject load-sample /lib/modules/mapper_sample.ko
+	# Mapping for a device, where the VM has QEMU's edu and its sample driver.
+	if [ -f /lib/modules/mapper_edu.ko ] && grep -qx 0x11e8 /sys/bus/pci/devices/*/device 2>/dev/null; then
+		if /bin/busybox insmod /lib/modules/mapper_edu.ko; then
+			inject dma-map
+			check "rmmod mapper_edu after the injected faults" rmmod mapper_edu
+		else
+			nok "insmod mapper_edu.ko for the DMA mappings"
+		fi
+	fi
 	check "rmmod mapper after the injected faults" rmmod mapper
 else
 	nok "insmod mapper.ko devices=2 size=64K for the file operations"
