@@ -16,6 +16,7 @@
  */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -1624,6 +1625,101 @@ TEST_F(ctl, mapperctl_create_prints_the_device_and_honours_every_option)
 	EXPECT_EQ(1, r.status);
 	EXPECT_ERROR_MESSAGE(r);
 	EXPECT_EQ(65536, dev_ll(index_of("ring"), "size"));
+	cfs_cleanup();
+	ASSERT_NOTHING_MADE(self, "after removal");
+}
+
+/* The first PCI device's name (the host bridge, say): a device to allocate for. */
+static int first_pci_device(char *out, size_t len)
+{
+	DIR *d = opendir("/sys/bus/pci/devices");
+	struct dirent *e;
+	int ret = -1;
+
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.' && strlen(e->d_name) < len) {
+			memcpy(out, e->d_name, strlen(e->d_name) + 1);
+			ret = 0;
+			break;
+		}
+	if (d)
+		closedir(d);
+	return ret;
+}
+
+TEST_F(ctl, mapperctl_makes_contiguous_buffers_and_buffers_for_a_device)
+{
+	char pci[64], s[128];
+	unsigned long long phys;
+	long long cma = read_ll(CLASS "/cma", -1);
+	struct run r;
+	int n;
+
+	need_mapperctl(_metadata);
+	ASSERT_TRUE(cma == 0 || cma == 1) {
+		TH_LOG("%s/cma reads %lld", CLASS, cma);
+	}
+
+	ASSERT_EQ(0, CTL(&r, "create", "--size", "1M", "--name", "block", "--contiguous"));
+	ASSERT_EQ(0, r.status) {
+		TH_LOG("stderr: %s", r.err);
+	}
+	n = printed_index(r.out);
+	ASSERT_LE(0, n);
+	EXPECT_EQ(1, dev_ll(n, "contiguous"));
+	EXPECT_EQ(1, cfs_ll("block", "contiguous"));
+	ASSERT_EQ(0, dev_str(n, "phys_addr", s, sizeof(s)));
+	phys = strtoull(s, NULL, 16);
+	EXPECT_EQ(0, strncmp(s, "0x", 2));
+	EXPECT_NE(0, phys);
+	EXPECT_EQ(0, phys % page);
+	/* fixed once enabled, as every describing attribute */
+	EXPECT_EQ(-EBUSY, cfs_write("block", "contiguous", "0"));
+	EXPECT_EQ(-EBUSY, cfs_write("block", "dma_device", "x"));
+
+	ASSERT_EQ(0, first_pci_device(pci, sizeof(pci)));
+	ASSERT_EQ(0, CTL(&r, "create", "--size", "256K", "--name", "near", "--dma-device", pci));
+	ASSERT_EQ(0, r.status) {
+		TH_LOG("stderr: %s", r.err);
+	}
+	n = printed_index(r.out);
+	ASSERT_LE(0, n);
+	EXPECT_TRUE(dev_is(n, "dma_device", pci));
+	EXPECT_EQ(0, dev_ll(n, "contiguous"));
+	EXPECT_EQ(0, dev_ll(n, "dma_maps"));
+	/* one block to point at, or no phys_addr at all */
+	snprintf(s, sizeof(s), CLASS "/mapper%d/phys_addr", n);
+	EXPECT_FALSE(exists(s));
+
+	ASSERT_EQ(0, CTL(&r, "list", "--dma"));
+	ASSERT_EQ(0, r.status);
+	EXPECT_NE(NULL, strstr(r.out, pci)) {
+		TH_LOG("list --dma: %s", r.out);
+	}
+
+	/* no such device: the tool says so before the kernel is asked */
+	ASSERT_EQ(0, CTL(&r, "create", "--size", "64K", "--name", "nodev", "--dma-device",
+			 "0000:ff:1f.7"));
+	EXPECT_EQ(2, r.status);
+	EXPECT_ERROR_MESSAGE(r);
+	EXPECT_FALSE(cfs_exists("nodev"));
+	/* and the kernel's own answer to the same */
+	ASSERT_EQ(0, cfs_mkdir("nodev"));
+	ASSERT_EQ(0, cfs_write("nodev", "size", "64K"));
+	ASSERT_EQ(0, cfs_write("nodev", "dma_device", "0000:ff:1f.7"));
+	EXPECT_EQ(-ENODEV, cfs_write("nodev", "enable", "1"));
+	EXPECT_EQ(-EINVAL, cfs_write("nodev", "dma_device", "../../devices"));
+	EXPECT_EQ(0, cfs_rmdir("nodev"));
+
+	/* beyond the page allocator's largest block: only CMA may have it */
+	ASSERT_EQ(0, CTL(&r, "create", "--size", "16M", "--name", "huge", "--contiguous"));
+	if (cma) {
+		EXPECT_EQ(0, r.status);
+	} else {
+		EXPECT_EQ(1, r.status);
+		EXPECT_ERROR_MESSAGE(r);
+		EXPECT_FALSE(cfs_exists("huge"));
+	}
 	cfs_cleanup();
 	ASSERT_NOTHING_MADE(self, "after removal");
 }
