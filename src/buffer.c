@@ -642,7 +642,7 @@ int mapper_buf_set_cache(struct mapper_buf *buf, enum mapper_cache mode)
 	lockdep_assert_held(&buf->vmap_lock);
 	if (mode == buf->cache && !buf->cache_unknown)
 		return 0;
-	if (atomic_long_read(&buf->maps) || buf->vaddr || buf->dma_count)
+	if (atomic_long_read(&buf->maps) || buf->vaddr || buf->dma_count || buf->exports)
 		return -EBUSY;
 	return mapper_buf_apply_cache(buf, mode);
 }

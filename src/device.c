@@ -278,6 +278,7 @@ static bool mapper_dev_busy(struct mapper_dev *md, char *s, size_t size)
 	unsigned int holders = md->buf->holders;
 	/* Only a holder maps for DMA, but it may put its hold first. */
 	unsigned int dma = READ_ONCE(md->buf->dma_count);
+	unsigned int exports = READ_ONCE(md->buf->exports);
 	unsigned int fds = __mapper_dev_fds(md);
 	int n = 0;
 
@@ -296,7 +297,10 @@ static bool mapper_dev_busy(struct mapper_dev *md, char *s, size_t size)
 	if (dma)
 		n += scnprintf(s + n, size - n, "%s%u DMA mapping%s", n ? ", " : "",
 			       dma, dma == 1 ? "" : "s");
-	return md->opens || maps || holders || dma;
+	if (exports)
+		n += scnprintf(s + n, size - n, "%s%u dma-buf%s", n ? ", " : "",
+			       exports, exports == 1 ? "" : "s");
+	return md->opens || maps || holders || dma || exports;
 }
 
 /*
@@ -307,7 +311,7 @@ static bool mapper_dev_busy(struct mapper_dev *md, char *s, size_t size)
  */
 int mapper_dev_remove(struct mapper_dev *md, bool lazy)
 {
-	char busy[128];
+	char busy[160];
 
 	mutex_lock(&mapper_lock);
 	if (!md->live) {

@@ -160,6 +160,7 @@ static long mapper_ioctl_info(struct mapper_file *mf, void __user *arg)
 		.maps = atomic_long_read(&md->buf->maps),
 		.events = atomic64_read(&md->buf->events),
 		.flags = MAPPER_INFO_F_NOTIFY | MAPPER_INFO_F_SYNC |
+			 (IS_ENABLED(CONFIG_DMA_SHARED_BUFFER) ? MAPPER_INFO_F_DMABUF : 0) |
 			 (md->buf->contiguous ? MAPPER_INFO_F_CONTIGUOUS : 0),
 	};
 	u32 argsz;
@@ -239,6 +240,8 @@ static long mapper_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return mapper_ioctl_info(file->private_data, (void __user *)arg);
 	case MAPPER_IOC_SYNC:
 		return mapper_ioctl_sync(file->private_data, (void __user *)arg);
+	case MAPPER_IOC_EXPORT_DMABUF:
+		return mapper_ioctl_export(file, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}

@@ -58,6 +58,7 @@ struct mapper_buf {
 	struct mutex dma_lock;
 	struct list_head dma_maps;
 	unsigned int dma_count;		/* the cache mode stays while any */
+	unsigned int exports;		/* live dma-bufs (dmabuf.c), under vmap_lock */
 
 	bool contiguous;		/* one physical block, pages[0] first */
 	struct cma *cma;		/* the area it came from, or NULL */
@@ -178,6 +179,18 @@ int mapper_class_files_create(void);
 void mapper_class_files_remove(void);
 
 int mapper_mmap(struct file *file, struct vm_area_struct *vma);
+int mapper_mmap_buf(struct mapper_buf *buf, struct vm_area_struct *vma,
+		    struct device *dev, const char *who);
+vm_fault_t mapper_vm_fault(struct vm_fault *vmf);
+
+#if IS_ENABLED(CONFIG_DMA_SHARED_BUFFER)
+long mapper_ioctl_export(struct file *file, void __user *arg);
+#else
+static inline long mapper_ioctl_export(struct file *file, void __user *arg)
+{
+	return -EOPNOTSUPP;
+}
+#endif
 unsigned long mapper_get_unmapped_area(struct file *file, unsigned long addr,
 				       unsigned long len, unsigned long pgoff,
 				       unsigned long flags);

@@ -110,7 +110,7 @@ static vm_fault_t mapper_fault_pmd(struct vm_fault *vmf, struct mapper_buf *buf)
 }
 #endif
 
-static vm_fault_t mapper_vm_fault(struct vm_fault *vmf)
+vm_fault_t mapper_vm_fault(struct vm_fault *vmf)
 {
 	struct mapper_buf *buf = vmf->vma->vm_private_data;
 	struct page *page;
@@ -166,21 +166,15 @@ unsigned long mapper_get_unmapped_area(struct file *file, unsigned long addr,
 }
 #endif
 
-int mapper_mmap(struct file *file, struct vm_area_struct *vma)
+/*
+ * The checks and flags every mapping of @buf gets, by whatever file
+ * (/dev/mapperN, or a dma-buf, dmabuf.c); @vma->vm_pgoff is the index in the
+ * buffer, @pages its length. With vmap_lock held and @ops in place on
+ * success: the caller's open() counts the mapping before the lock goes.
+ */
+int mapper_mmap_buf(struct mapper_buf *buf, struct vm_area_struct *vma,
+		    struct device *dev, const char *who)
 {
-	struct mapper_dev *md = mapper_file_dev(file);
-	struct mapper_buf *buf = md->buf;
-	unsigned long pages = vma_pages(vma);
-
-	/* Written so that no sum can overflow, whatever user space passes. */
-	if (vma->vm_pgoff >= buf->nr_pages ||
-	    pages > buf->nr_pages - vma->vm_pgoff) {
-		dev_info_ratelimited(&md->dev,
-				     "mmap of %lu pages at page %lu is outside the %lu-page buffer\n",
-				     pages, vma->vm_pgoff, buf->nr_pages);
-		return -EINVAL;
-	}
-
 	/*
 	 * Data, never code: refuse PROT_EXEC now and drop VM_MAYEXEC so that
 	 * mprotect() cannot add it later.
@@ -195,15 +189,11 @@ int mapper_mmap(struct file *file, struct vm_area_struct *vma)
 	 */
 	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
 
-	/*
-	 * The cache mode cannot change while this mapping exists: it counts
-	 * in maps from here on, under the lock that mode changes take.
-	 */
-	mutex_lock(&buf->vmap_lock);
+	lockdep_assert_held(&buf->vmap_lock);
 	if (buf->cache_unknown) {
-		mutex_unlock(&buf->vmap_lock);
-		dev_info_ratelimited(&md->dev,
-				     "mmap refused: a failed cache mode change left the pages in unknown modes (write \"cached\" to the cache attribute)\n");
+		dev_info_ratelimited(dev,
+				     "%s refused: a failed cache mode change left the pages in unknown modes (write \"cached\" to the cache attribute)\n",
+				     who);
 		return -EIO;
 	}
 	if (buf->cache != MAPPER_CACHE_CACHED) {
@@ -212,17 +202,43 @@ int mapper_mmap(struct file *file, struct vm_area_struct *vma)
 		 * this mapping's attributes: an alias PAT forbids.
 		 */
 		if (mapper_vma_is_cow(vma)) {
-			mutex_unlock(&buf->vmap_lock);
-			dev_info_ratelimited(&md->dev,
-					     "MAP_PRIVATE needs cache=cached (the device is %s)\n",
+			dev_info_ratelimited(dev,
+					     "MAP_PRIVATE needs cache=cached (the buffer is %s)\n",
 					     mapper_cache_names[buf->cache]);
 			return -EINVAL;
 		}
 		vma->vm_page_prot = mapper_cache_pgprot(buf->cache, vma->vm_page_prot);
 	}
-	vma->vm_ops = &mapper_vm_ops;
 	vma->vm_private_data = buf;
-	mapper_vm_open(vma);
-	mutex_unlock(&buf->vmap_lock);
 	return 0;
+}
+
+int mapper_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct mapper_dev *md = mapper_file_dev(file);
+	struct mapper_buf *buf = md->buf;
+	unsigned long pages = vma_pages(vma);
+	int ret;
+
+	/* Written so that no sum can overflow, whatever user space passes. */
+	if (vma->vm_pgoff >= buf->nr_pages ||
+	    pages > buf->nr_pages - vma->vm_pgoff) {
+		dev_info_ratelimited(&md->dev,
+				     "mmap of %lu pages at page %lu is outside the %lu-page buffer\n",
+				     pages, vma->vm_pgoff, buf->nr_pages);
+		return -EINVAL;
+	}
+
+	/*
+	 * The cache mode cannot change while this mapping exists: it counts
+	 * in maps from here on, under the lock that mode changes take.
+	 */
+	mutex_lock(&buf->vmap_lock);
+	ret = mapper_mmap_buf(buf, vma, &md->dev, "mmap");
+	if (!ret) {
+		vma->vm_ops = &mapper_vm_ops;
+		mapper_vm_open(vma);
+	}
+	mutex_unlock(&buf->vmap_lock);
+	return ret;
 }

@@ -117,6 +117,13 @@ static ssize_t dma_maps_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(dma_maps);
 
+static ssize_t exports_show(struct device *dev, struct device_attribute *attr,
+			    char *page)
+{
+	return sysfs_emit(page, "%u\n", READ_ONCE(to_mapper_dev(dev)->buf->exports));
+}
+static DEVICE_ATTR_RO(exports);
+
 /*
  * Where a contiguous buffer starts in physical memory, for a device that
  * user space programs itself. Root's alone (CAP_SYS_RAWIO, as /dev/mem):
@@ -145,6 +152,7 @@ static struct attribute *mapper_attrs[] = {
 	&dev_attr_contiguous.attr,
 	&dev_attr_dma_device.attr,
 	&dev_attr_dma_maps.attr,
+	&dev_attr_exports.attr,
 	&dev_attr_phys_addr.attr,
 	NULL,
 };

@@ -66,6 +66,7 @@ struct mapper_info {
 #define MAPPER_INFO_F_NOTIFY	_BITULL(0)	/* poll() reports POLLPRI on notify */
 #define MAPPER_INFO_F_SYNC	_BITULL(1)	/* MAPPER_IOC_SYNC exists */
 #define MAPPER_INFO_F_CONTIGUOUS _BITULL(2)	/* the buffer is one physical block */
+#define MAPPER_INFO_F_DMABUF	_BITULL(3)	/* MAPPER_IOC_EXPORT_DMABUF exists */
 #define MAPPER_INFO_SIZE_V1	32	/* up to and including @maps */
 
 /* 80: the structure's size in 0.1.0, frozen in the number whatever it grows to. */
@@ -102,5 +103,35 @@ struct mapper_sync {
 #define MAPPER_SYNC_SIZE_V1	24
 
 #define MAPPER_IOC_SYNC		_IOC(_IOC_WRITE, MAPPER_IOC_MAGIC, 0x01, 24)
+
+/**
+ * struct mapper_export_dmabuf - MAPPER_IOC_EXPORT_DMABUF argument
+ * @argsz:	bytes of this structure the caller provides (at least
+ *		MAPPER_EXPORT_DMABUF_SIZE_V1).
+ * @flags:	O_RDONLY or O_RDWR (what the dma-buf allows: a read-only one
+ *		lets no device write and has no kernel mapping; a read-only
+ *		open of the device exports read-only only), and O_CLOEXEC.
+ * @offset:	first byte of the range, in the buffer: whole pages.
+ * @length:	bytes of the range, whole pages; 0 for the rest of the buffer.
+ * @fd:		out: the new dma-buf's file descriptor.
+ * @reserved:	zero.
+ *
+ * A new dma-buf of the range, which importers (V4L2, DRM, ...) take by its
+ * file descriptor. It holds the buffer until its last reference goes: the
+ * buffer cannot be removed strictly, nor change its cache mode, and the
+ * module cannot be unloaded, meanwhile.
+ */
+struct mapper_export_dmabuf {
+	__u32 argsz;
+	__u32 flags;
+	__u64 offset;
+	__u64 length;
+	__s32 fd;
+	__u32 reserved;
+};
+
+#define MAPPER_EXPORT_DMABUF_SIZE_V1	32
+
+#define MAPPER_IOC_EXPORT_DMABUF _IOC(_IOC_READ | _IOC_WRITE, MAPPER_IOC_MAGIC, 0x02, 32)
 
 #endif /* _UAPI_MAPPER_H */
