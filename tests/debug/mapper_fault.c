@@ -40,7 +40,10 @@
  * enable-contig the same for a contiguous buffer, enable-dma for one
  * allocated for a device, the first PCI device there is), dma-map (the
  * sample driver mapper_edu.ko maps mapper1 for QEMU's edu device: after a
- * failure no DMA mapping or holder is left, after a success exactly one)
+ * failure no DMA mapping or holder is left, after a success exactly one),
+ * export (MAPPER_IOC_EXPORT_DMABUF, the dma-buf mapped and closed) and
+ * import (vgem takes the dma-buf: attach and DMA mapping), after each of
+ * which no dma-buf, DMA mapping or descriptor is left)
  * and create (a buffer's whole life through configfs: mkdir, size, node,
  * enable, open and read it, detach while open, close, rmdir). After each
  * configfs attempt nothing may be half-made: a failed enable leaves enable
@@ -886,6 +889,120 @@ static int edu_after(const char *op, unsigned int n, int ret)
 	return bad;
 }
 
+/*
+ * export: MAPPER_IOC_EXPORT_DMABUF of /dev/mapper0, the new dma-buf mapped
+ * and closed again; import: the same dma-buf taken by vgem (PRIME), the
+ * attach and the DMA mapping under fail-nth. After each: no dma-buf, DMA
+ * mapping or descriptor left.
+ */
+/* The few DRM ioctls used, as <drm/drm.h> defines them (libdrm-dev is not needed). */
+struct drm_version_arg {
+	int major, minor, patch;
+	size_t name_len;
+	char *name;
+	size_t date_len;
+	char *date;
+	size_t desc_len;
+	char *desc;
+};
+struct drm_prime_arg {
+	unsigned int handle, flags;
+	int fd;
+};
+struct drm_gem_close_arg {
+	unsigned int handle, pad;
+};
+#define DRM_VERSION_IOC		_IOWR('d', 0x00, struct drm_version_arg)
+#define DRM_PRIME_FD_TO_HANDLE	_IOWR('d', 0x2e, struct drm_prime_arg)
+#define DRM_GEM_CLOSE		_IOW('d', 0x09, struct drm_gem_close_arg)
+
+static int vgem_fd = -1;
+
+/* The vgem card's descriptor, or -1 (no vgem: the import op is not run). */
+static int vgem_open(void)
+{
+	char path[32], name[16];
+
+	for (int i = 0; i < 8; i++) {
+		struct drm_version_arg v = { .name_len = sizeof(name) - 1, .name = name };
+		int fd;
+
+		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		memset(name, 0, sizeof(name));
+		if (!ioctl(fd, DRM_VERSION_IOC, &v) && !strcmp(name, "vgem"))
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	while (d && readdir(d))
+		n++;
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static int export_op(int fd, int import)
+{
+	struct mapper_export_dmabuf e = {
+		.argsz = sizeof(e), .flags = O_RDWR | O_CLOEXEC, .length = 0,
+	};
+	int ret = 0;
+
+	if (ioctl(fd, MAPPER_IOC_EXPORT_DMABUF, &e))
+		return errno;
+	if (import) {
+		struct drm_prime_arg h = { .fd = e.fd };
+
+		if (ioctl(vgem_fd, DRM_PRIME_FD_TO_HANDLE, &h)) {
+			ret = errno;
+		} else {
+			struct drm_gem_close_arg c = { h.handle, 0 };
+
+			ioctl(vgem_fd, DRM_GEM_CLOSE, &c);
+		}
+	} else {
+		void *p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, e.fd, 0);
+
+		if (p == MAP_FAILED)
+			ret = errno;
+		else
+			munmap(p, 4096);
+	}
+	close(e.fd);
+	return ret;
+}
+
+/* After an attempt: the dma-buf and everything it held are gone. */
+static int export_after(const char *op, unsigned int n, int ret, int fds)
+{
+	long exports = -1, dma_maps = -1;
+
+	/* A dma-buf goes with its last fput, which may be deferred a little. */
+	for (int i = 0; i < 50; i++) {
+		exports = read_long("/sys/class/mapper/mapper0/exports");
+		dma_maps = read_long("/sys/class/mapper/mapper0/dma_maps");
+		if (!exports && !dma_maps)
+			break;
+		usleep(10000);
+	}
+	if (exports || dma_maps || count_fds() != fds) {
+		printf("# %s: attempt %u (%s): %ld exports, %ld DMA mappings, %d descriptors (%d before)\n",
+		       op, n, errname(ret), exports, dma_maps, count_fds(), fds);
+		return 1;
+	}
+	return 0;
+}
+
 static long live_maps(int fd)
 {
 	struct mapper_info info = { .argsz = sizeof(info) };
@@ -941,6 +1058,8 @@ static int do_op(const char *op, int fd, size_t size, char *ubuf, const char *ko
 		return cfs_create();
 	if (!strcmp(op, "dma-map"))
 		return write_path(edu_buffer, "mapper1\n");
+	if (!strcmp(op, "export") || !strcmp(op, "import"))
+		return export_op(fd, !strcmp(op, "import"));
 	if (!strcmp(op, "open")) {
 		int f = open("/dev/mapper0", O_RDWR | O_CLOEXEC);
 
@@ -1023,6 +1142,7 @@ static int inject(const char *op, const char *ko)
 	size_t size = 0;
 	char *ubuf = NULL;
 	unsigned int n;
+	int base_fds;
 
 	if (is_load && !ko) {
 		fprintf(stderr, "mapper_fault: inject %s needs the module's path\n", op);
@@ -1059,6 +1179,11 @@ static int inject(const char *op, const char *ko)
 		return 1;
 	if (!strcmp(op, "dma-map") && edu_setup(op))
 		return 1;
+	if (!strcmp(op, "import") && (vgem_fd = vgem_open()) < 0) {
+		printf("not ok - inject %s: no vgem card in /dev/dri\n", op);
+		return 1;
+	}
+	base_fds = count_fds();
 	if (!strcmp(op, "load-open") && opener_start()) {
 		printf("not ok - inject %s: cannot start the opener\n", op);
 		return 1;
@@ -1142,6 +1267,8 @@ static int inject(const char *op, const char *ko)
 				bad |= cfs_after(op, n, ret);
 			if (!strcmp(op, "dma-map"))
 				bad |= edu_after(op, n, ret);
+			if (!strcmp(op, "export") || !strcmp(op, "import"))
+				bad |= export_after(op, n, ret, base_fds);
 		}
 		if (kmsg_splat()) {
 			printf("# %s: attempt %u (%s) logged a splat (above)\n", op, n,
