@@ -72,12 +72,14 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/dma-buf.h>
 
 #include "mapper.h"
 
@@ -118,14 +120,14 @@ enum op {
 	OP_OPEN, OP_CLOSE, OP_MMAP, OP_MMAP_BAD, OP_MUNMAP, OP_MUNMAP_PART,
 	OP_MREMAP, OP_MPROTECT, OP_MADVISE, OP_TOUCH, OP_FORK, OP_READ,
 	OP_WRITE, OP_LSEEK, OP_IOCTL, OP_POLL, OP_DYN, OP_RMMOD, OP_INSMOD,
-	OP_CREATE, OP_REMOVE, OP_DETACH, OP_RMDIR, OP_NR
+	OP_CREATE, OP_REMOVE, OP_DETACH, OP_RMDIR, OP_EXPORT, OP_NR
 };
 
 static const char *const op_name[OP_NR] = {
 	"open", "close", "mmap", "mmap(bad)", "munmap", "munmap(part)",
 	"mremap", "mprotect", "madvise", "touch", "fork", "read",
 	"write", "lseek", "ioctl", "poll", "open(created)", "rmmod", "insmod",
-	"create", "remove", "detach", "rmdir",
+	"create", "remove", "detach", "rmdir", "export",
 };
 
 /* Relative frequency of each operation a worker picks (OP_DYN: with creators). */
@@ -134,7 +136,7 @@ static unsigned int op_weight[OP_NR] = {
 	[OP_MUNMAP] = 5, [OP_MUNMAP_PART] = 3, [OP_MREMAP] = 4,
 	[OP_MPROTECT] = 5, [OP_MADVISE] = 3, [OP_TOUCH] = 14, [OP_FORK] = 1,
 	[OP_READ] = 12, [OP_WRITE] = 12, [OP_LSEEK] = 4, [OP_IOCTL] = 6,
-	[OP_POLL] = 2, [OP_DYN] = 6,
+	[OP_POLL] = 2, [OP_DYN] = 6, [OP_EXPORT] = 3,
 };
 
 enum check {
@@ -1579,6 +1581,84 @@ static int live_maps_of(struct worker *w, int dev)
 	return n;
 }
 
+/* A received descriptor, or -1. */
+static int pass_fd(int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, byte = 0;
+	struct iovec iov = { &byte, 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	int sv[2], got = -1;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+		return -1;
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	if (sendmsg(sv[0], &msg, 0) == 1 && recvmsg(sv[1], &msg, MSG_CMSG_CLOEXEC) == 1 &&
+	    (c = CMSG_FIRSTHDR(&msg)) && c->cmsg_type == SCM_RIGHTS)
+		memcpy(&got, CMSG_DATA(c), sizeof(int));
+	close(sv[0]);
+	close(sv[1]);
+	return got;
+}
+
+/*
+ * A dma-buf of a random range (a bad one now and then), passed over a Unix
+ * socket, mapped, synced and closed: it must show the device's bytes.
+ */
+static void op_export(struct worker *w)
+{
+	struct fdrec *f = pick_fd(w, 0, 0, -1);
+	struct mapper_export_dmabuf e = { .argsz = sizeof(e), .flags = O_CLOEXEC };
+	unsigned long pages = bufsize / pg, off, len;
+	int kind = rn(&w->rng, 6), want = 0, ret, fd;
+	char what[96];
+
+	if (!f || !mapper_mode)
+		return;
+	off = rn(&w->rng, pages);
+	len = 1 + rn(&w->rng, pages - off);
+	e.offset = (uint64_t)off * pg;
+	e.length = kind == 1 ? 0 : (uint64_t)len * pg;
+	e.flags |= f->acc == O_RDONLY || rn(&w->rng, 4) == 0 ? O_RDONLY : O_RDWR;
+	if (kind == 4) {		/* unaligned */
+		e.offset += 1 + rn(&w->rng, pg - 1);
+		want = EINVAL;
+	} else if (kind == 5) {		/* past the end */
+		e.offset = bufsize + (uint64_t)rn(&w->rng, 64) * pg;
+		want = EINVAL;
+	}
+	ret = ioctl(f->fd, MAPPER_IOC_EXPORT_DMABUF, &e) ? errno : 0;
+	snprintf(what, sizeof(what), "MAPPER_IOC_EXPORT_DMABUF %#llx+%#llx",
+		 (unsigned long long)e.offset, (unsigned long long)e.length);
+	if (!EXPECT(w, OP_EXPORT, ret, what, want) || ret)
+		return;
+	if (!e.length)
+		len = pages - off;
+	fd = pass_fd(e.fd);
+	close(e.fd);
+	if (!EXPECT(w, OP_EXPORT, fd < 0 ? EBADF : 0, "passing a dma-buf", 0))
+		return;
+	{
+		unsigned char *p = mmap(NULL, len * pg, PROT_READ, MAP_SHARED, fd, 0);
+		struct dma_buf_sync sync = { DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ };
+
+		if (EXPECT(w, OP_EXPORT, p == MAP_FAILED ? errno : 0, "mmap of a dma-buf", 0)) {
+			EXPECT(w, OP_EXPORT, ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync) ? errno : 0,
+			       "DMA_BUF_IOCTL_SYNC", 0);
+			/* Its last page faults in (a SIGBUS would end the worker). */
+			(void)*(volatile unsigned char *)(p + (len - 1) * pg);
+			sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ;
+			ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
+			munmap(p, len * pg);
+		}
+	}
+	close(fd);
+}
+
 static void op_ioctl(struct worker *w)
 {
 	struct fdrec *f = pick_fd(w, 0, 0, -1);
@@ -1961,6 +2041,7 @@ static void *worker_main(void *arg)
 		case OP_WRITE: op_write(w); break;
 		case OP_LSEEK: op_lseek(w); break;
 		case OP_IOCTL: op_ioctl(w); break;
+		case OP_EXPORT: op_export(w); break;
 		case OP_POLL: op_poll(w); break;
 		case OP_DYN: op_dyn(w); break;
 		}
