@@ -5,7 +5,8 @@
 #   make utils          $(OUT)/mapperctl too (honours CFLAGS, CPPFLAGS, LDFLAGS;
 #                       LDFLAGS=-static builds it for an initramfs)
 #   make check-ctl      host tests against a fake /sys and /dev (MAPPER_SYSROOT,
-#                       tests/ctl/fakekernel.c), ASan+UBSan build with the test
+#                       tests/ctl/fakekernel.c, which also hands out memfds as
+#                       dma-bufs for export), ASan+UBSan build with the test
 #                       hooks (UTILS_TEST); the static build
 #   make install-utils  mapperctl to $(SBINDIR), mapperctl(8), mapper.conf(5),
 #                       bash completion
@@ -14,7 +15,7 @@
 # variables UTILS_* are mapper-dump's (mk/dump.mk).
 
 CTL_SRC   := $(TOP)/utils/mapperctl.c $(TOP)/utils/common.c
-CTL_DEPS  := $(CTL_SRC) $(TOP)/utils/common.h $(TOP)/src/version.h
+CTL_DEPS  := $(CTL_SRC) $(TOP)/utils/common.h $(TOP)/src/version.h $(TOP)/src/uapi/mapper.h
 SBINDIR   ?= $(PREFIX)/sbin
 
 .PHONY: check-ctl check-ctl-deps install-ctl
@@ -37,10 +38,11 @@ $(OUT)/test/mapperctl: $(CTL_DEPS)
 	$(CC) -O1 -g $(UTILS_WARN) -Werror $(UTILS_SAN) $(UTILS_TEST) $(UTILS_INC) -o $@ $(CTL_SRC) \
 		$(UTILS_LIBS)
 
-# The module's side of configfs and sysfs, preloaded into the tests' runs.
-$(OUT)/test/fakekernel.so: $(TOP)/tests/ctl/fakekernel.c
+# The module's side of configfs, sysfs and MAPPER_IOC_EXPORT_DMABUF, preloaded
+# into the tests' runs.
+$(OUT)/test/fakekernel.so: $(TOP)/tests/ctl/fakekernel.c $(TOP)/src/uapi/mapper.h
 	@mkdir -p $(@D)
-	$(CC) -O1 -g $(UTILS_WARN) -Werror -shared -fPIC -o $@ $< -ldl
+	$(CC) -O1 -g $(UTILS_WARN) -Werror -shared -fPIC $(UTILS_INC) -o $@ $< -ldl
 
 check-ctl-deps:
 	@$(TOP)/tests/lib/deps ctl

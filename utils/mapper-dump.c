@@ -34,9 +34,10 @@ static const char usage_text[] =
 "\n"
 "Devices:\n"
 "      --info           name, size, node, live mappings, open files, holders,\n"
-"                       DMA attributes and others of DEVICE\n"
+"                       DMA attributes, dma-buf exports and others of DEVICE\n"
 "      --list           every mapper device with its name, size, node,\n"
-"                       mappings, open files, holders and DMA attributes\n"
+"                       mappings, open files, holders, DMA attributes and\n"
+"                       dma-buf exports\n"
 "      --json           --info or --list as JSON\n"
 "      --watch[=SECS]   dump, then every SECS (1) seconds print the lines\n"
 "                       that changed, changed bytes highlighted\n"
@@ -489,19 +490,20 @@ static void dump_stream(struct src *s, const struct opts *opt, struct fmt *f,
 /*
  * What sysfs says of mapperN besides its size and mappings: attributes that
  * modules before 0.3 do not have (shown as unknown, left out of JSON), and
- * the DMA ones, which older modules do not have (then left out of all
- * views); *_attr: the file is there, has_*: it says a value.
+ * the DMA ones and exports (live dma-bufs), which older modules do not
+ * have (then left out of all views); *_attr: the file is there, has_*: it
+ * says a value.
  */
 struct extra {
 	bool has_name, has_node, has_opens, has_holders;
 	char name[64];
 	int64_t node;
 	uint64_t opens, holders;
-	bool contig_attr, dma_dev_attr, dma_maps_attr;
-	bool has_contig, has_dma_dev, has_dma_maps;
+	bool contig_attr, dma_dev_attr, dma_maps_attr, exports_attr;
+	bool has_contig, has_dma_dev, has_dma_maps, has_exports;
 	bool contig;
 	char dma_dev[256];	/* "" for none */
-	uint64_t dma_maps;
+	uint64_t dma_maps, exports;
 };
 
 /* Whether mapperN's sysfs directory has the file @attr. */
@@ -539,6 +541,8 @@ static void read_extra(unsigned int n, struct extra *x)
 							 sizeof(x->dma_dev)) &&
 			 device_name_ok(x->dma_dev);
 	x->has_dma_maps = x->dma_maps_attr && sys_attr_u64(n, "dma_maps", &x->dma_maps);
+	x->exports_attr = sys_attr_there(n, "exports");
+	x->has_exports = x->exports_attr && sys_attr_u64(n, "exports", &x->exports);
 }
 
 /*
@@ -578,6 +582,8 @@ static void json_extra(struct json_object *o, const struct extra *x)
 		json_object_object_add(o, "dma_device", json_object_new_string(x->dma_dev));
 	if (x->has_dma_maps)
 		json_object_object_add(o, "dma_maps", json_object_new_uint64(x->dma_maps));
+	if (x->has_exports)
+		json_object_object_add(o, "exports", json_object_new_uint64(x->exports));
 }
 
 static void json_print(struct json_object *o)
@@ -676,6 +682,10 @@ static int do_info(const char *path, bool json)
 		if (x.dma_maps_attr)
 			printf("dma maps:   %s\n", x.has_dma_maps ?
 			       num(true, x.dma_maps, h, sizeof(h)) : "unknown");
+		/* Modules without dma-buf export: no line. */
+		if (x.exports_attr)
+			printf("exports:    %s\n", x.has_exports ?
+			       num(true, x.exports, h, sizeof(h)) : "unknown");
 		if (has_phys)
 			printf("phys addr:  0x%llx\n", (unsigned long long)phys);
 		if (has_events)
@@ -701,7 +711,7 @@ static int do_list(bool json)
 	size_t n = sys_indexes(MAPPER_CLASS, &idx);
 	struct entry *v;
 	int denied = 0, wname = 4, wdev = 10;
-	bool dma = false;
+	bool dma = false, exports = false;
 
 	if (n == (size_t)-1)
 		die(1, "out of memory");
@@ -747,6 +757,7 @@ static int do_list(bool json)
 			wdev = (int)strlen(e->x.dma_dev);
 		/* The DMA columns where the module has them. */
 		dma = dma || e->x.contig_attr || e->x.dma_dev_attr || e->x.dma_maps_attr;
+		exports = exports || e->x.exports_attr;
 	}
 	if (json) {
 		struct json_object *arr = json_object_new_array();
@@ -769,10 +780,12 @@ static int do_list(bool json)
 		       "NODE", "MAPS", "OPENS", "HOLDERS");
 		if (dma)
 			printf(" %-6s %-*s %8s", "CONTIG", wdev, "DMA-DEVICE", "DMA-MAPS");
+		if (exports)
+			printf(" %7s", "EXPORTS");
 		putchar('\n');
 		for (size_t i = 0; i < n; i++) {
 			struct entry *e = &v[i];
-			char b[6][24];
+			char b[7][24];
 
 			printf("%-16s %-*s %12s %4s %6s %6s %7s", e->path, wname,
 			       e->x.has_name ? e->x.name : "?",
@@ -785,6 +798,8 @@ static int do_list(bool json)
 				printf(" %-6s %-*s %8s", !e->x.has_contig ? "?" : e->x.contig ? "yes" : "no",
 				       wdev, !e->x.has_dma_dev ? "?" : e->x.dma_dev[0] ? e->x.dma_dev : "-",
 				       num(e->x.has_dma_maps, e->x.dma_maps, b[5], sizeof(b[5])));
+			if (exports)
+				printf(" %7s", num(e->x.has_exports, e->x.exports, b[6], sizeof(b[6])));
 			putchar('\n');
 		}
 	}

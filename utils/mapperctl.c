@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * mapperctl: create, remove and list mapper buffers, and apply
- * /etc/mapper.conf, as losetup and zramctl do for theirs.
+ * /etc/mapper.conf, as losetup and zramctl do for theirs; export one as a
+ * dma-buf to a command.
  *
  * A buffer made at run time is a directory of the module's configfs
  * subsystem, /sys/kernel/config/mapper/NAME: mkdir, write its attributes,
@@ -11,7 +12,7 @@
  */
 static const char usage_text[] =
 "Usage: mapperctl COMMAND [OPTIONS]\n"
-"Create, remove and list mapper buffers (/dev/mapperN).\n"
+"Create, remove, list and export mapper buffers (/dev/mapperN).\n"
 "\n"
 "Commands:\n"
 "  create --size SIZE [--node N] [--node-fallback] [--cache MODE] [--name NAME]\n"
@@ -37,16 +38,27 @@ static const char usage_text[] =
 "                      every buffer: NAME DEVICE SIZE NODE CACHE MAPS HOLDERS\n"
 "  -J, --json          as a JSON array of objects\n"
 "  -b, --bytes         sizes in bytes\n"
-"  -d, --dma           the columns CONTIG DMA-DEVICE DMA-MAPS too\n"
+"  -d, --dma           the columns CONTIG DMA-DEVICE DMA-MAPS EXPORTS too\n"
+
 "  apply [FILE]        create the buffers of FILE (- for standard input;\n"
 "                      default /etc/mapper.conf and /etc/mapper.d/*.conf)\n"
 "                      that do not exist yet; see mapper.conf(5)\n"
+"  export NAME|DEVICE [--offset O] [--length L] [--read-only]\n"
+"         -- COMMAND [ARG...]\n"
+"                      run COMMAND with a dma-buf of the buffer open, its file\n"
+"                      descriptor in MAPPER_DMABUF_FD, its bytes in\n"
+"                      MAPPER_DMABUF_SIZE; exit with COMMAND's status\n"
+"      --offset O      from byte O of the buffer, whole pages (default 0)\n"
+"      --length L      L bytes, whole pages (default: to the end)\n"
+"  -r, --read-only     a read-only dma-buf, from a read-only open: devices\n"
+"                      may only read it\n"
 "\n"
 "  -h, --help          show this help and exit\n"
 "  -V, --version       show the version and exit\n"
 "\n"
-"create, remove and apply need root.\n"
-"Exit status: 0 success, 1 runtime error, 2 usage error.\n";
+"create, remove and apply need root; export, the buffer's device.\n"
+"Exit status: 0 success, 1 runtime error, 2 usage error; export: COMMAND's,\n"
+"126 or 127 when it cannot be run.\n";
 
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -61,6 +73,7 @@ static const char usage_text[] =
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -68,6 +81,7 @@ static const char usage_text[] =
 
 #include <json-c/json.h>
 
+#include "uapi/mapper.h"
 #include "version.h"
 #include "common.h"
 
@@ -382,6 +396,9 @@ struct buf {
 	bool contig;
 	char dma_dev[NAME_MAX + 1];	/* "" for none */
 	uint64_t dma_maps;
+	/* exports (live dma-bufs): the same, from a module with dma-buf export. */
+	bool exports_attr, has_exports;
+	uint64_t exports;
 };
 
 /*
@@ -437,6 +454,8 @@ static void buf_read(unsigned int n, struct buf *b)
 	if (!b->has_dma_dev)
 		b->dma_dev[0] = 0;
 	b->has_dma_maps = b->dma_maps_attr && sys_attr_u64(n, "dma_maps", &b->dma_maps);
+	b->exports_attr = !access(sys_path(p, MAPPER_CLASS "/mapper%u/exports", n), F_OK);
+	b->has_exports = b->exports_attr && sys_attr_u64(n, "exports", &b->exports);
 }
 
 /* Every buffer of /sys/class/mapper, by index. */
@@ -978,25 +997,18 @@ static int cmd_create(int argc, char **argv)
 }
 
 /*
- * The name of the buffer that @arg names: NAME, /dev/mapperN or
- * /dev/mapper-by-name/NAME (or a link to one of them).
+ * The index N of the buffer /dev/mapperN that the path @arg leads to
+ * (/dev/mapperN, /dev/mapper-by-name/NAME or a link to one of them): exit 2
+ * when it is no mapper device, 1 when there is no such buffer.
  */
-static void resolve(const char *arg, char *name, size_t len)
+static unsigned int resolve_device(const char *arg)
 {
 	char p[PATH_MAX], *real, dev[PATH_MAX], shown[PATH_MAX];
-	const char *base, *why;
+	const char *base;
 	unsigned int n;
-	struct buf b;
 	size_t l;
 
-	if (!strchr(arg, '/')) {
-		if ((why = name_problem(arg)))
-			die(2, "%s: not a buffer name: %s; give NAME, /dev/mapperN or "
-			    "/dev/mapper-by-name/NAME", q(arg), why);
-		snprintf(name, len, "%s", arg);
-		return;
-	}
-	/* A device: the node a path or link leads to, in /dev. */
+	/* The node a path or link leads to, in /dev. */
 	esc(arg, shown, sizeof(shown));
 	real = realpath(strncmp(arg, "/dev/", 5) ? arg : sys_path(p, "%s", arg), NULL);
 	if (!real)
@@ -1014,6 +1026,36 @@ static void resolve(const char *arg, char *name, size_t len)
 	free(real);
 	if (!exists((snprintf(p, sizeof(p), MAPPER_CLASS "/mapper%u", n), p)))
 		die(1, "%s: no such buffer in %s; 'mapperctl list' shows them", shown, MAPPER_CLASS);
+	return n;
+}
+
+/* Why @arg cannot be a NAME (exit 2), or nothing. */
+static void check_name_arg(const char *arg)
+{
+	const char *why = name_problem(arg);
+
+	if (why)
+		die(2, "%s: not a buffer name: %s; give NAME, /dev/mapperN or "
+		    "/dev/mapper-by-name/NAME", q(arg), why);
+}
+
+/*
+ * The name of the buffer that @arg names: NAME, /dev/mapperN or
+ * /dev/mapper-by-name/NAME (or a link to one of them).
+ */
+static void resolve(const char *arg, char *name, size_t len)
+{
+	char shown[PATH_MAX];
+	unsigned int n;
+	struct buf b;
+
+	if (!strchr(arg, '/')) {
+		check_name_arg(arg);
+		snprintf(name, len, "%s", arg);
+		return;
+	}
+	n = resolve_device(arg);
+	esc(arg, shown, sizeof(shown));
 	buf_read(n, &b);
 	/* A name from sysfs goes into a configfs path: only what a name can be. */
 	if (!b.has_name)
@@ -1025,7 +1067,7 @@ static void resolve(const char *arg, char *name, size_t len)
 /* Why the strict removal of the buffer @b refused with EBUSY. */
 static void explain_busy(const char *path, const struct buf *b)
 {
-	char h[192] = "";
+	char h[256] = "";
 	uint64_t opens = 0;
 	size_t n = 0;
 	bool has_opens = sys_attr_u64(b->index, "opens", &opens);
@@ -1043,6 +1085,10 @@ static void explain_busy(const char *path, const struct buf *b)
 	if (b->has_dma_maps && b->dma_maps)
 		append(h, sizeof(h), &n, "%llu DMA mapping%s, ", (unsigned long long)b->dma_maps,
 		       b->dma_maps == 1 ? "" : "s");
+	/* dma-bufs, wherever their descriptors went: held apart too. */
+	if (b->has_exports && b->exports)
+		append(h, sizeof(h), &n, "%llu dma-buf%s, ", (unsigned long long)b->exports,
+		       b->exports == 1 ? "" : "s");
 	/* The last ", " off. */
 	if (n >= 2 && !strcmp(h + n - 2, ", "))
 		h[n -= 2] = 0;
@@ -1128,6 +1174,9 @@ static void json_dma(struct json_object *o, const struct buf *b)
 	if (b->dma_maps_attr)
 		json_object_object_add(o, "dma_maps", b->has_dma_maps ?
 				       json_object_new_uint64(b->dma_maps) : NULL);
+	if (b->exports_attr)
+		json_object_object_add(o, "exports", b->has_exports ?
+				       json_object_new_uint64(b->exports) : NULL);
 }
 
 static int cmd_list(int argc, char **argv)
@@ -1144,6 +1193,7 @@ static int cmd_list(int argc, char **argv)
 		{ "HOLDERS", true, 0 },
 		/* --dma only */
 		{ "CONTIG", false, 0 }, { "DMA-DEVICE", false, 0 }, { "DMA-MAPS", true, 0 },
+		{ "EXPORTS", true, 0 },
 	};
 	enum { NCOLS = sizeof(cols) / sizeof(cols[0]) };
 	bool json = false, bytes = false, dma = false;
@@ -1164,7 +1214,7 @@ static int cmd_list(int argc, char **argv)
 	if (json && dma)
 		die(2, "--dma goes with the table: --json has the DMA keys always (where the "
 		    "module has them)");
-	ncols = dma ? NCOLS : NCOLS - 3;
+	ncols = dma ? NCOLS : NCOLS - 4;
 	need_module();
 	n = bufs_read(&v);
 	if (json) {
@@ -1226,6 +1276,7 @@ static int cmd_list(int argc, char **argv)
 		snprintf(r[7], CELL, "%s", !b->has_contig ? "?" : b->contig ? "yes" : "no");
 		snprintf(r[8], CELL, "%s", !b->has_dma_dev ? "?" : b->dma_dev[0] ? b->dma_dev : "-");
 		snprintf(r[9], CELL, b->has_dma_maps ? "%llu" : "?", (unsigned long long)b->dma_maps);
+		snprintf(r[10], CELL, b->has_exports ? "%llu" : "?", (unsigned long long)b->exports);
 		for (int k = 0; k < ncols; k++)
 			if ((int)strlen(r[k]) > cols[k].width)
 				cols[k].width = (int)strlen(r[k]);
@@ -1241,6 +1292,236 @@ static int cmd_list(int argc, char **argv)
 	free(cell);
 	free(v);
 	return 0;
+}
+
+/* --- export ------------------------------------------------------------------------- */
+
+#define EXPORT_SYNTAX	"mapperctl export NAME|DEVICE [--offset O] [--length L] [--read-only] " \
+	"-- COMMAND [ARG...]"
+
+/* Why @s is not an offset or length of a dma-buf, or NULL with *v set. */
+static const char *range_problem(const char *s, uint64_t *v, bool length, uint64_t page)
+{
+	switch (size_parse(s, v)) {
+	case SIZE_OK:
+		break;
+	case SIZE_NEGATIVE:
+		return length ? "a length is not negative" : "an offset is not negative";
+	case SIZE_BIG:
+		return "too large: more than 16 EiB";
+	case SIZE_BAD:
+		return "not a size; " SIZE_SYNTAX;
+	}
+	if (length && !*v)
+		return "a dma-buf has at least one page; leave --length out for the rest of the "
+		       "buffer";
+	if (*v % page) {
+		static char why[128];
+
+		snprintf(why, sizeof(why), "not a whole number of pages (%llu bytes): a dma-buf "
+			 "is whole pages", (unsigned long long)page);
+		return why;
+	}
+	return NULL;
+}
+
+/* Why the open of @dev (as the user sees it, @path through sys_path()) failed with @err. */
+__attribute__((noreturn))
+static void explain_export_open(const char *dev, const char *path, int err, bool ro)
+{
+	if ((err == EACCES || err == EPERM) && !ro && !access(path, R_OK))
+		die(1, "%s: %s: you may read it but not write it: export it with --read-only "
+		    "(a dma-buf that devices may only read), or as a member of its group",
+		    dev, strerror(err));
+	if (err == EACCES || err == EPERM)
+		die(1, "%s: %s: mapper devices belong to the group 'mapper'; add yourself with "
+		    "'sudo usermod -aG mapper $USER' and log in again, or run as root", dev,
+		    strerror(err));
+	if (err == ENOENT)
+		die(1, "%s: %s: the buffer is there (%s) but its device is not: udev has not "
+		    "made it (yet?); 'udevadm settle', or see 'ls -l /dev/mapper*'", dev,
+		    strerror(err), MAPPER_CLASS);
+	if (err == ENXIO || err == ENODEV)
+		die(1, "%s: %s: the buffer was removed meanwhile; 'mapperctl list' shows the "
+		    "buffers there are", dev, strerror(err));
+	die(1, "%s: %s", dev, strerror(err));
+}
+
+/* Why MAPPER_IOC_EXPORT_DMABUF on @dev failed with @err. */
+__attribute__((noreturn))
+static void explain_export(const char *dev, int err, uint64_t offset, uint64_t len,
+			   const struct buf *b)
+{
+	char h1[32], h2[32], h3[32];
+
+	switch (err) {
+	case ENOTTY:
+	case EOPNOTSUPP:
+		die(1, "%s: MAPPER_IOC_EXPORT_DMABUF: %s: this mapper module cannot export "
+		    "dma-bufs (0.4.0 or later, a kernel with CONFIG_DMA_SHARED_BUFFER): %s",
+		    dev, strerror(err), err == ENOTTY ? "it does not know the request, so it is "
+		    "older ('modinfo -F version mapper'); update mapper-dkms and reload it" :
+		    "it was built for a kernel without the dma-buf core");
+	case EACCES:
+		die(1, "%s: MAPPER_IOC_EXPORT_DMABUF: %s: the device is open read-only, and a "
+		    "read-only open exports read-only dma-bufs only: add --read-only", dev,
+		    strerror(err));
+	case EINVAL:
+		die(1, "%s: MAPPER_IOC_EXPORT_DMABUF: %s: the module refused the range (offset "
+		    "%s, length %s) of the buffer's %s: a dma-buf is whole pages inside the "
+		    "buffer; 'dmesg | tail' says why", dev, strerror(err),
+		    size_human(offset, h1, sizeof(h1)),
+		    len ? size_human(len, h2, sizeof(h2)) : "to the end",
+		    b->has_size ? size_human(b->size, h3, sizeof(h3)) : "? bytes");
+	case EIO:
+		die(1, "%s: MAPPER_IOC_EXPORT_DMABUF: %s: the module cannot tell the cache mode "
+		    "of the buffer's pages; 'dmesg | tail' says more", dev, strerror(err));
+	case EMFILE:
+		die(1, "%s: MAPPER_IOC_EXPORT_DMABUF: %s: no file descriptor free for the "
+		    "dma-buf; raise the limit (ulimit -n) or close some", dev, strerror(err));
+	case ENFILE:
+	case ENOMEM:
+		die(1, "%s: MAPPER_IOC_EXPORT_DMABUF: %s: the kernel is out of %s; try again "
+		    "later", dev, strerror(err), err == ENFILE ? "open files" : "memory");
+	}
+	die(1, "%s: MAPPER_IOC_EXPORT_DMABUF: %s; 'dmesg | tail' may say why", dev,
+	    strerror(err));
+}
+
+/*
+ * mapperctl export: a dma-buf of the buffer, inherited by COMMAND, which
+ * replaces mapperctl (exec): its descriptor number in MAPPER_DMABUF_FD, its
+ * bytes in MAPPER_DMABUF_SIZE. The device itself is closed first, so that
+ * the dma-buf is all COMMAND holds of the buffer.
+ */
+static int cmd_export(int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{ "offset",    required_argument, NULL, 'o' },
+		{ "length",    required_argument, NULL, 'L' },
+		{ "read-only", no_argument,       NULL, 'r' },
+		{ NULL, 0, NULL, 0 }
+	};
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), offset = 0, len = 0, size;
+	const char *ostr = NULL, *lstr = NULL, *why, *arg;
+	char dev[32], p[PATH_MAX], num[24], h1[32], h2[32], h3[32], what[64 * 4 + 96];
+	struct mapper_export_dmabuf exp;
+	bool ro = false;
+	struct buf b;
+	int dd, c, fd, err;
+	off_t end;
+
+	/* Options and the buffer before --, the command after it. */
+	for (dd = 1; dd < argc && strcmp(argv[dd], "--"); dd++)
+		;
+	while ((c = next_opt(dd, argv, "r", longs)) != -1) {
+		switch (c) {
+		case 'o':
+			ostr = optarg;
+			break;
+		case 'L':
+			lstr = optarg;
+			break;
+		case 'r':
+			ro = true;
+			break;
+		}
+	}
+	if (optind == dd)
+		die(2, "which buffer? give NAME, /dev/mapperN or /dev/mapper-by-name/NAME: "
+		    EXPORT_SYNTAX);
+	if (dd - optind > 1)
+		die(2, "one buffer at a time: got %s and %s; the command goes after --: "
+		    EXPORT_SYNTAX, q(argv[optind]), q(argv[optind + 1]));
+	arg = argv[optind];
+	if (dd == argc)
+		die(2, "no --: the command to run goes after it: " EXPORT_SYNTAX);
+	if (dd + 1 == argc)
+		die(2, "no command after --: what is to run with the dma-buf? " EXPORT_SYNTAX);
+	if (ostr && (why = range_problem(ostr, &offset, false, page)))
+		die(2, "--offset %s: %s", q(ostr), why);
+	if (lstr && (why = range_problem(lstr, &len, true, page)))
+		die(2, "--length %s: %s", q(lstr), why);
+	/* A NAME that cannot be one is a usage error, before anything is looked at. */
+	if (!strchr(arg, '/'))
+		check_name_arg(arg);
+	need_module();
+	if (strchr(arg, '/')) {
+		buf_read(resolve_device(arg), &b);
+	} else if (!buf_by_name(arg, &b)) {
+		die(1, "%s: no such buffer; 'mapperctl list' shows them", q(arg));
+	}
+	snprintf(dev, sizeof(dev), "/dev/mapper%u", b.index);
+	/* The range inside the buffer, as the module will check it. */
+	if (b.has_size) {
+		snprintf(what, sizeof(what), "%s%s%s, %s)", b.has_name ? q(b.name) : "",
+			 b.has_name ? " (" : "(", dev, size_human(b.size, h1, sizeof(h1)));
+		if (offset >= b.size)
+			die(2, "--offset %s: at or past the end of %s", ostr ? q(ostr) : "0", what);
+		if (lstr && len > b.size - offset && offset)
+			die(2, "--length %s: past the end of %s: at most %s from offset %s; leave "
+			    "--length out for the rest", q(lstr), what,
+			    size_human(b.size - offset, h2, sizeof(h2)),
+			    size_human(offset, h3, sizeof(h3)));
+		if (lstr && len > b.size - offset)
+			die(2, "--length %s: past the end of %s; leave --length out for all of it",
+			    q(lstr), what);
+	}
+
+	fd = open(sys_path(p, "%s", dev), (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	if (fd < 0)
+		explain_export_open(dev, p, errno, ro);
+	/* Without O_CLOEXEC: COMMAND inherits it. */
+	exp = (struct mapper_export_dmabuf){
+		.argsz = sizeof(exp),
+		.flags = ro ? O_RDONLY : O_RDWR,
+		.offset = offset,
+		.length = len,
+	};
+	if (ioctl(fd, MAPPER_IOC_EXPORT_DMABUF, &exp)) {
+		err = errno;
+		close(fd);
+		explain_export(dev, err, offset, len, &b);
+	}
+	close(fd);
+	fd = exp.fd;
+	/*
+	 * Not one of 0, 1 and 2, which were closed when mapperctl started: they
+	 * stay closed for COMMAND, and its output never goes to the dma-buf.
+	 */
+	if (fd >= 0 && fd <= 2) {
+		int high = fcntl(fd, F_DUPFD, 3);
+
+		err = errno;
+		close(fd);
+		if (high < 0)
+			die(1, "%s: the dma-buf's descriptor: %s", dev, strerror(err));
+		fd = high;
+	}
+	/* Its size as the dma-buf says it (lseek to its end), or as asked. */
+	end = lseek(fd, 0, SEEK_END);
+	if (end > 0 && lseek(fd, 0, SEEK_SET) == 0)
+		size = (uint64_t)end;
+	else if (lstr)
+		size = len;
+	else if (b.has_size)
+		size = b.size - offset;
+	else
+		die(1, "%s: the dma-buf's size: %s; neither the dma-buf nor %s/mapper%u/size "
+		    "tells it", dev, strerror(end < 0 ? errno : EIO), MAPPER_CLASS, b.index);
+	snprintf(num, sizeof(num), "%d", fd);
+	if (setenv("MAPPER_DMABUF_FD", num, 1))
+		oom();
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)size);
+	if (setenv("MAPPER_DMABUF_SIZE", num, 1))
+		oom();
+	/* What was printed so far (nothing) is out before COMMAND writes. */
+	fflush(stdout);
+	execvp(argv[dd + 1], argv + dd + 1);
+	err = errno;
+	error_at(NULL, "%s: cannot run it: %s%s", esc(argv[dd + 1], p, sizeof(p)), strerror(err),
+		 err == ENOENT && !strchr(argv[dd + 1], '/') ? " (not in PATH)" : "");
+	exit(err == ENOENT ? 127 : 126);
 }
 
 /* --- apply ---------------------------------------------------------------------------- */
@@ -1662,7 +1943,7 @@ int main(int argc, char **argv)
 	};
 	static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {
 		{ "create", cmd_create }, { "remove", cmd_remove },
-		{ "list", cmd_list }, { "apply", cmd_apply },
+		{ "list", cmd_list }, { "apply", cmd_apply }, { "export", cmd_export },
 	};
 	char prog[32];
 	int c;
@@ -1684,7 +1965,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind == argc)
-		die(2, "no command: give create, remove, list or apply");
+		die(2, "no command: give create, remove, list, apply or export");
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (strcmp(argv[optind], cmds[i].name))
 			continue;
@@ -1704,5 +1985,5 @@ int main(int argc, char **argv)
 		optind = 0;
 		return cmds[i].fn(argc, argv);
 	}
-	die(2, "%s: no such command; give create, remove, list or apply", q(argv[optind]));
+	die(2, "%s: no such command; give create, remove, list, apply or export", q(argv[optind]));
 }

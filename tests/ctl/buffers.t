@@ -148,7 +148,7 @@ T
 		{ name => 'mapper0', device => '/dev/mapper0', size => 4096, node => -1, cache => 'cached', maps => 0, holders => 0 },
 		{ name => 'mapper1', device => '/dev/mapper1', size => 1610612736, node => -1, cache => 'wc', maps => 2, holders => undef },
 		{ name => 'a-rather-long-name_of_31_chars', device => '/dev/mapper2', size => 1572864, node => 1, cache => 'cached', maps => 0, holders => 0,
-		  contiguous => JSON::PP::false, dma_device => '', dma_maps => 0 },
+		  contiguous => JSON::PP::false, dma_device => '', dma_maps => 0, exports => 0 },
 	], 'list --json: the buffers, unknown as null, the DMA keys only where sysfs has them');
 	is((ctl($t, 'list', '-J'))[0], $j, '-J is --json');
 	spit("$TMP/list.json", $j);

@@ -152,9 +152,9 @@ o    /dev/mapper0   1M    - cached    0       0
 boot /dev/mapper1   1M    - cached    0       0
 T
 	ok_run('old module: list --dma', $r, ['list', '--dma'], <<'T');
-NAME DEVICE       SIZE NODE CACHE  MAPS HOLDERS CONTIG DMA-DEVICE DMA-MAPS
-o    /dev/mapper0   1M    - cached    0       0 ?      ?                 ?
-boot /dev/mapper1   1M    - cached    0       0 ?      ?                 ?
+NAME DEVICE       SIZE NODE CACHE  MAPS HOLDERS CONTIG DMA-DEVICE DMA-MAPS EXPORTS
+o    /dev/mapper0   1M    - cached    0       0 ?      ?                 ?       ?
+boot /dev/mapper1   1M    - cached    0       0 ?      ?                 ?       ?
 T
 	my $v = decode_json(ok_run('old module: list --json', $r, ['list', '--json']));
 	is_deeply([map { [sort keys %$_] } @$v], [([sort qw(name device size node cache maps holders)]) x 2],
@@ -182,7 +182,7 @@ T
 	ok_run('list: setup', $r, ['create', '--size', '1G', '--name', 'tx', '--dma-device', 'fe200000.dma-controller']);
 	spit("$r/sys/class/mapper/mapper2/dma_maps", "3\n");
 	load_time($r, 3, name => 'old');			# no DMA files
-	load_time($r, 4, name => 'odd', contiguous => 'x', dma_device => "a b", dma_maps => '-1');	# garbled
+	load_time($r, 4, name => 'odd', contiguous => 'x', dma_device => "a b", dma_maps => '-1', exports => 'y');	# garbled
 	ok_run('list: the seven columns, whatever the DMA options', $r, ['list'], <<'T');
 NAME    DEVICE       SIZE NODE CACHE  MAPS HOLDERS
 mapper0 /dev/mapper0   4K    - cached    0       0
@@ -192,30 +192,30 @@ old     /dev/mapper3   1M    - cached    0       0
 odd     /dev/mapper4   1M    - cached    0       0
 T
 	my $t = ok_run('list --dma', $r, ['list', '--dma'], <<'T');
-NAME    DEVICE       SIZE NODE CACHE  MAPS HOLDERS CONTIG DMA-DEVICE              DMA-MAPS
-mapper0 /dev/mapper0   4K    - cached    0       0 no     -                              0
-rx      /dev/mapper1   2M    - cached    0       0 yes    0000:00:04.0                   0
-tx      /dev/mapper2   1G    - cached    0       0 no     fe200000.dma-controller        3
-old     /dev/mapper3   1M    - cached    0       0 ?      ?                              ?
-odd     /dev/mapper4   1M    - cached    0       0 ?      ?                              ?
+NAME    DEVICE       SIZE NODE CACHE  MAPS HOLDERS CONTIG DMA-DEVICE              DMA-MAPS EXPORTS
+mapper0 /dev/mapper0   4K    - cached    0       0 no     -                              0       ?
+rx      /dev/mapper1   2M    - cached    0       0 yes    0000:00:04.0                   0       0
+tx      /dev/mapper2   1G    - cached    0       0 no     fe200000.dma-controller        3       0
+old     /dev/mapper3   1M    - cached    0       0 ?      ?                              ?       ?
+odd     /dev/mapper4   1M    - cached    0       0 ?      ?                              ?       ?
 T
 	is((ctl($r, 'list', '-d'))[0], $t, '-d is --dma');
 	my @rows = map { [split ' '] } split /\n/, $t;
-	is_deeply([grep { @$_ != 10 } @rows], [], 'list --dma: ten words a line, for awk');
-	like((ctl($r, 'list', '--dma', '--bytes'))[0], qr/^rx +\/dev\/mapper1 +2097152 +- +cached +0 +0 +yes +0000:00:04\.0 +0$/m,
+	is_deeply([grep { @$_ != 11 } @rows], [], 'list --dma: eleven words a line, for awk');
+	like((ctl($r, 'list', '--dma', '--bytes'))[0], qr/^rx +\/dev\/mapper1 +2097152 +- +cached +0 +0 +yes +0000:00:04\.0 +0 +0$/m,
 	     'list --dma --bytes');
 	ctl_err('list --dma --json', $r, ['list', '--dma', '--json'], 2,
 		qr/^mapperctl: list: --dma goes with the table: --json has the DMA keys always \(where the module has them\)\n/);
 	my $v = decode_json(ok_run('list --json', $r, ['list', '--json']));
-	my %dma = map { my $b = $_; ($b->{name} => { map { exists $b->{$_} ? ($_ => $b->{$_}) : () } qw(contiguous dma_device dma_maps) }) } @$v;
+	my %dma = map { my $b = $_; ($b->{name} => { map { exists $b->{$_} ? ($_ => $b->{$_}) : () } qw(contiguous dma_device dma_maps exports) }) } @$v;
 	is_deeply(\%dma, {
 		mapper0 => { contiguous => JSON::PP::false, dma_device => '', dma_maps => 0 },
-		rx => { contiguous => JSON::PP::true, dma_device => '0000:00:04.0', dma_maps => 0 },
-		tx => { contiguous => JSON::PP::false, dma_device => 'fe200000.dma-controller', dma_maps => 3 },
+		rx => { contiguous => JSON::PP::true, dma_device => '0000:00:04.0', dma_maps => 0, exports => 0 },
+		tx => { contiguous => JSON::PP::false, dma_device => 'fe200000.dma-controller', dma_maps => 3, exports => 0 },
 		old => {},
-		odd => { contiguous => undef, dma_device => undef, dma_maps => undef },
-	}, 'list --json: contiguous (boolean), dma_device ("" for none), dma_maps; absent files no keys, garbled null');
-	like((ctl($r, 'list', '--json'))[0], qr/"holders": 0, "contiguous": true, "dma_device": "0000:00:04\.0", "dma_maps": 0 \}/,
+		odd => { contiguous => undef, dma_device => undef, dma_maps => undef, exports => undef },
+	}, 'list --json: contiguous (boolean), dma_device ("" for none), dma_maps, exports; absent files no keys, garbled null');
+	like((ctl($r, 'list', '--json'))[0], qr/"holders": 0, "contiguous": true, "dma_device": "0000:00:04\.0", "dma_maps": 0, "exports": 0 \}/,
 	     'list --json: the DMA keys after the others, booleans as true/false');
 
 	# remove: DMA mappings keep a buffer, and are named.

@@ -12,8 +12,8 @@
  *     cache, contiguous, dma_device            module does (EBUSY once enabled)
  *   write NAME/enable 1                        ROOT/sys/class/mapper/mapperN/
  *                                              (with contiguous, dma_device,
- *                                              dma_maps, and phys_addr 0400 for
- *                                              a contiguous buffer),
+ *                                              dma_maps, exports, and phys_addr
+ *                                              0400 for a contiguous buffer),
  *                                              ROOT/dev/mapperN and udev's
  *                                              ROOT/dev/mapper-by-name/NAME;
  *                                              EINVAL (size 0, no such node,
@@ -25,11 +25,22 @@
  *                                              bytes, 4 MiB unless set), EBUSY
  *                                              (the index of a name mapperN taken)
  *   write NAME/enable 0                        all that removed; EBUSY while the
- *                                              buffer's maps, opens, holders or
- *                                              dma_maps (the test writes them)
- *                                              are not 0
+ *                                              buffer's maps, opens, holders,
+ *                                              dma_maps or exports (the test
+ *                                              writes them) are not 0
  *   write NAME/detach 1                        removed at once, busy or not
  *   rmdir NAME                                 EBUSY while enabled
+ *   ioctl MAPPER_IOC_EXPORT_DMABUF on a file   checked as src/dmabuf.c does it
+ *     ROOT/dev/mapperN (opened by the test's   (argsz, flags, EACCES for O_RDWR
+ *     load_time() or by enable)                on a read-only open, the range in
+ *                                              whole 4 KiB pages inside sysfs's
+ *                                              size), then a memfd of the range's
+ *                                              length as the "dma-buf": named
+ *                                              "fake-dmabuf:mapperN:OFFSET+LENGTH:
+ *                                              ro|rw", reopened read-only for
+ *                                              O_RDONLY, close-on-exec only with
+ *                                              O_CLOEXEC.  sysfs exports is not
+ *                                              counted (the test writes it).
  *
  * FAKE_FAIL=WHAT:ERRNO makes "mkdir" or the write of attribute WHAT fail
  * with that errno number, to test what a failure at each step leaves;
@@ -40,7 +51,12 @@
  * ROOT/sys/class/mapper.  FAKE_LOG=FILE appends "NAME/ATTR=VALUE" to FILE for
  * every write of an attribute, refused or not, in order.  FAKE_NO_DMA=1 is a
  * module before the DMA options: no contiguous and dma_device in configfs,
- * none of the DMA files in sysfs.  Every other call passes through untouched.
+ * none of the DMA files in sysfs (and no exports).  FAKE_NO_DMABUF=1 is a
+ * module without dma-buf export: no sysfs exports, and the ioctl ENOTTY.
+ * FAKE_FAIL=export:ERRNO fails the ioctl, after its checks.  FAKE_LOG also
+ * gets "mapperN/export argsz=A flags=0xF offset=O length=L open=rdonly|rdwr"
+ * for every MAPPER_IOC_EXPORT_DMABUF asked, refused or not.  Every other call
+ * passes through untouched.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -56,8 +72,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "uapi/mapper.h"
 
 static const char *const attrs[] = {
 	"size", "node", "node_fallback", "cache", "enable", "detach", "index",
@@ -130,6 +150,14 @@ static bool no_dma(void)
 	const char *v = getenv("FAKE_NO_DMA");
 
 	return v && *v == '1';
+}
+
+/* FAKE_NO_DMABUF=1: a module without dma-buf export. */
+static bool no_dmabuf(void)
+{
+	const char *v = getenv("FAKE_NO_DMABUF");
+
+	return no_dma() || (v && *v == '1');
 }
 
 /* The attribute path's buffer name and attribute: ROOT/sys/kernel/config/mapper/NAME[/ATTR]. */
@@ -256,7 +284,7 @@ static void unregister(const char *name, long index)
 
 	static const char *const cls[] = {
 		"size", "maps", "cache", "name", "node", "opens", "holders", "dev",
-		"contiguous", "dma_device", "dma_maps", "phys_addr",
+		"contiguous", "dma_device", "dma_maps", "exports", "phys_addr",
 	};
 
 	for (size_t i = 0; i < sizeof(cls) / sizeof(cls[0]); i++)
@@ -315,6 +343,8 @@ static int enable(const char *name)
 		put(at(p, "/sys/class/mapper/mapper%ld/dma_device", index), "%s", dev);
 		put(at(p, "/sys/class/mapper/mapper%ld/dma_maps", index), "0");
 	}
+	if (!no_dmabuf())
+		put(at(p, "/sys/class/mapper/mapper%ld/exports", index), "0");
 	if (!no_dma() && contig) {
 		at(p, "/sys/class/mapper/mapper%ld/phys_addr", index);
 		put(p, "%#llx", 0x100000000ull + ((unsigned long long)index << 24));
@@ -368,7 +398,8 @@ static int store(const char *name, const char *attr, const char *v)
 	} else if (!strcmp(attr, "cache")) {
 		if (strcmp(v, "cached") && strcmp(v, "wc") && strcmp(v, "uc"))
 			return EINVAL;
-		if (on && get_num(at(p, "/sys/class/mapper/mapper%ld/maps", index)))
+		if (on && (get_num(at(p, "/sys/class/mapper/mapper%ld/maps", index)) ||
+			   get_num(at(p, "/sys/class/mapper/mapper%ld/exports", index))))
 			return EBUSY;
 		put(a, "%s", v);
 		if (on)
@@ -396,7 +427,8 @@ static int store(const char *name, const char *attr, const char *v)
 		if (get_num(at(p, "/sys/class/mapper/mapper%ld/maps", index)) ||
 		    get_num(at(p, "/sys/class/mapper/mapper%ld/opens", index)) ||
 		    get_num(at(p, "/sys/class/mapper/mapper%ld/holders", index)) ||
-		    get_num(at(p, "/sys/class/mapper/mapper%ld/dma_maps", index)))
+		    get_num(at(p, "/sys/class/mapper/mapper%ld/dma_maps", index)) ||
+		    get_num(at(p, "/sys/class/mapper/mapper%ld/exports", index)))
 			return EBUSY;
 		unregister(name, index);
 	} else if (!strcmp(attr, "detach")) {
@@ -441,6 +473,126 @@ ssize_t write(int fd, const void *data, size_t n)
 	}
 	raise_for(attr);
 	return (ssize_t)n;
+}
+
+/* The index N of @fd when it is a file ROOT/dev/mapperN, else -1. */
+static long mapper_fd(int fd)
+{
+	char link[64], path[PATH_MAX], dev[PATH_MAX];
+	ssize_t l;
+	size_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	l = root[0] ? readlink(link, path, sizeof(path) - 1) : -1;
+	if (l <= 0)
+		return -1;
+	path[l] = 0;
+	at(dev, "/dev/mapper");
+	n = strlen(dev);
+	if (strncmp(path, dev, n) || !isdigit((unsigned char)path[n]) ||
+	    strspn(path + n, "0123456789") != strlen(path + n))
+		return -1;
+	return strtol(path + n, NULL, 10);
+}
+
+/* MAPPER_IOC_EXPORT_DMABUF of buffer @index through @fd: 0 or the errno. */
+static int export(int fd, long index, struct mapper_export_dmabuf *uexp)
+{
+	char p[PATH_MAX], name[96];
+	struct mapper_export_dmabuf exp;
+	unsigned long long size;
+	int mode = fcntl(fd, F_GETFL) & O_ACCMODE, err, mfd, dfd;
+	const char *log = getenv("FAKE_LOG");
+	__u32 argsz = uexp->argsz;
+
+	if (log) {
+		FILE *f = fopen(log, "a");
+
+		if (f) {
+			fprintf(f, "mapper%ld/export argsz=%u flags=%#x offset=%llu length=%llu open=%s\n",
+				index, argsz, argsz >= 8 ? uexp->flags : 0,
+				argsz >= 16 ? (unsigned long long)uexp->offset : 0,
+				argsz >= 24 ? (unsigned long long)uexp->length : 0,
+				mode == O_RDONLY ? "rdonly" : mode == O_RDWR ? "rdwr" : "wronly");
+			fclose(f);
+		}
+	}
+	if (no_dmabuf())
+		return ENOTTY;
+	if (argsz < MAPPER_EXPORT_DMABUF_SIZE_V1)
+		return EINVAL;
+	if (argsz > 4096)
+		return E2BIG;
+	/* copy_struct_from_user(): what is past the structure is zero. */
+	for (size_t i = sizeof(exp); i < argsz; i++)
+		if (((const unsigned char *)uexp)[i])
+			return E2BIG;
+	memcpy(&exp, uexp, sizeof(exp));
+	if (exp.flags & ~(unsigned int)(O_CLOEXEC | O_ACCMODE) ||
+	    ((exp.flags & O_ACCMODE) != O_RDONLY && (exp.flags & O_ACCMODE) != O_RDWR))
+		return EINVAL;
+	if ((exp.flags & O_ACCMODE) == O_RDWR && mode == O_RDONLY)
+		return EACCES;
+	size = (unsigned long long)get_num(at(p, "/sys/class/mapper/mapper%ld/size", index));
+	if (!exp.length && exp.offset < size)
+		exp.length = size - exp.offset;
+	if (exp.offset % 4096 || exp.length % 4096 || !exp.length || exp.offset >= size ||
+	    exp.length > size - exp.offset)
+		return EINVAL;
+	err = fail_for("export");
+	if (err)
+		return err;
+	snprintf(name, sizeof(name), "fake-dmabuf:mapper%ld:%llu+%llu:%s", index,
+		 (unsigned long long)exp.offset, (unsigned long long)exp.length,
+		 (exp.flags & O_ACCMODE) == O_RDONLY ? "ro" : "rw");
+	mfd = memfd_create(name, MFD_CLOEXEC);
+	if (mfd < 0)
+		return errno;
+	if (ftruncate(mfd, (off_t)exp.length)) {
+		err = errno;
+		close(mfd);
+		return err;
+	}
+	/*
+	 * The descriptor the caller gets: its access mode and close-on-exec as
+	 * asked, the lowest free number, as get_unused_fd_flags() gives.
+	 */
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", mfd);
+	dfd = open(p, (exp.flags & O_ACCMODE) | O_CLOEXEC);
+	err = errno;
+	close(mfd);
+	if (dfd < 0)
+		return err;
+	mfd = fcntl(dfd, exp.flags & O_CLOEXEC ? F_DUPFD_CLOEXEC : F_DUPFD, 0);
+	err = errno;
+	close(dfd);
+	if (mfd < 0)
+		return err;
+	uexp->fd = mfd;
+	return 0;
+}
+
+int ioctl(int fd, unsigned long request, ...)
+{
+	static int (*real)(int, unsigned long, ...);
+	va_list ap;
+	void *arg;
+	long index;
+	int err;
+
+	va_start(ap, request);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (!real)
+		real = (int (*)(int, unsigned long, ...))dlsym(RTLD_NEXT, "ioctl");
+	if (request != MAPPER_IOC_EXPORT_DMABUF || (index = mapper_fd(fd)) < 0)
+		return real(fd, request, arg);
+	err = export(fd, index, arg);
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	return 0;
 }
 
 int mkdir(const char *path, mode_t mode)

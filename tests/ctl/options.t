@@ -23,8 +23,8 @@ sub usage {
 }
 
 # Commands and options.
-usage('no command', [], qr/^mapperctl: no command: give create, remove, list or apply\n/);
-usage('unknown command', ['frobnicate'], qr/^mapperctl: 'frobnicate': no such command; give create, remove, list or apply\n/);
+usage('no command', [], qr/^mapperctl: no command: give create, remove, list, apply or export\n/);
+usage('unknown command', ['frobnicate'], qr/^mapperctl: 'frobnicate': no such command; give create, remove, list, apply or export\n/);
 usage('unknown global option', ['--frob'], qr/^mapperctl: unrecognized option '--frob'\n/);
 usage('unknown create option', ['create', '--size', '1M', '--frob'], qr/^mapperctl create: unrecognized option '--frob'\n/);
 usage('missing argument', ['create', '--size'], qr/^mapperctl create: option '--size' requires an argument\n/);
@@ -141,7 +141,7 @@ for my $page ('man/mapperctl.8', 'man/mapper.conf.5') {
 	my $script = "source $TOP/utils/mapperctl.bash-completion; " .
 		'COMP_WORDS=(mapperctl "$@"); COMP_CWORD=$#; _mapperctl; echo "${COMPREPLY[*]}"';
 	my $comp = sub { (run('bash', '-c', $script, 'x', @_, {env => {MAPPER_SYSROOT => $root}}))[0] };
-	is($comp->(''), "create remove list apply\n", 'completion: commands');
+	is($comp->(''), "create remove list apply export\n", 'completion: commands');
 	is($comp->('--'), "--help --version\n", 'completion: options before the command');
 	is($comp->('cr'), "create\n", 'completion: cr');
 	is($comp->('create', '--n'), "--node --node-fallback --name\n", 'completion: create --n');
@@ -158,6 +158,16 @@ for my $page ('man/mapperctl.8', 'man/mapper.conf.5') {
 	   'completion: --dma-device: the names of /sys/bus/*/devices');
 	is($comp->('create', '--dma-device', 'fe'), "fe200000.dma\n", 'completion: --dma-device fe');
 	is($comp->('list', '--d'), "--dma\n", 'completion: list --d');
+	is($comp->('ex'), "export\n", 'completion: ex');
+	is($comp->('export', '-'), "--offset --length --read-only -r -- --help\n", 'completion: export -');
+	is($comp->('export', 'fr'), "frames\n", 'completion: export fr (names from sysfs)');
+	is($comp->('export', 'frames', '--offset', ''), "\n", 'completion: export --offset: a size, nothing offered');
+	is($comp->('export', 'frames', '--', 'sh', '--frames-not-an-option'), "\n",
+	   'completion: export ... -- COMMAND ARG: not mapperctl\'s options');
+	my $f = "$TMP/export-completion-file";
+	spit($f, '');
+	is($comp->('export', 'frames', '--', 'cat', "$TMP/export-completion-f"), "$f\n", 'completion: export ... -- COMMAND ARG: files');
+	like($comp->('export', 'frames', '--', 'sh'), qr/(?:^| )sh(?: |\n)/, 'completion: export ... -- sh: a command');
 	# With bash-completion loaded, as in a shell: a name with colons, which bash
 	# splits into words (COMP_WORDBREAKS), completed as one.
 	SKIP: {
@@ -169,6 +179,19 @@ for my $page ('man/mapperctl.8', 'man/mapper.conf.5') {
 			 'COMP_WORDS=(mapperctl create --dma-device 0000 : 00 : 0); COMP_CWORD=6; _mapperctl; echo "${COMPREPLY[*]}"';
 		is((run('bash', '-c', $sh, {env => {MAPPER_SYSROOT => $root}}))[0], "04.0 05.0\n",
 		   'completion: --dma-device 0000:00:0 with bash-completion: the rest after the last colon');
+	}
+	# With bash-completion loaded, after --: its completion of COMMAND's words.
+	SKIP: {
+		my $bc = '/usr/share/bash-completion/bash_completion';
+		skip "no $bc", 2 unless -r $bc;
+		my $f = "$TMP/export-completion-file";
+		my $sh = "source $bc; source $TOP/utils/mapperctl.bash-completion; " .
+			 'COMP_WORDS=(mapperctl "$@"); COMP_CWORD=$#; COMP_LINE="${COMP_WORDS[*]}"; COMP_POINT=${#COMP_LINE}; ' .
+			 '_mapperctl; echo "${COMPREPLY[*]}"';
+		like((run('bash', '-c', $sh, 'x', 'export', 'frames', '--', 'sh', {env => {MAPPER_SYSROOT => $root}}))[0],
+		     qr/(?:^| )sh(?: |\n)/, 'completion with bash-completion: export ... -- sh: a command');
+		is((run('bash', '-c', $sh, 'x', 'export', 'frames', '--', 'cat', "$TMP/export-completion-f",
+			{env => {MAPPER_SYSROOT => $root}}))[0], "$f\n", 'completion with bash-completion: export ... -- cat FILE');
 	}
 }
 

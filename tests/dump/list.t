@@ -4,7 +4,9 @@
 # mapper-dump --list against a fake /sys/class/mapper (MAPPER_SYSROOT):
 # names, nodes, opens and holders of a 0.3 module, and what a module before
 # 0.3 does not say: "?" in the table, left out of the JSON; the DMA columns
-# (contiguous, dma_device, dma_maps) of a 0.4 module, none without them.
+# (contiguous, dma_device, dma_maps) of a 0.4 module, none without them;
+# the EXPORTS column (live dma-bufs, sysfs exports) where a device has the
+# file, none where none has.
 use strict;
 use warnings;
 use File::Path qw(make_path);
@@ -77,6 +79,39 @@ T
 	my @dma = map { my $x = $_; [map { $x->{$_} } grep { exists $x->{$_} } qw(contiguous dma_device dma_maps)] } @{decode_json($o)};
 	is_deeply(\@dma, [[JSON::PP::true, '0000:00:04.0', 1], [JSON::PP::false, 'fe200000.dma-controller', 0],
 			  [JSON::PP::false, '', 0], [], []], '--list --json: garbled and absent values left out');
+	$root = $saved;
+}
+
+# A module with dma-buf export: EXPORTS after the DMA columns, and the key.
+{
+	my $saved = $root;
+	$root = "$TMP/root04x";
+	make_path("$root/sys/module/mapper", "$root/dev");
+	my %b = (maps => 0, node => -1, opens => 0, holders => 0, contiguous => 0, dma_device => '', dma_maps => 0);
+	buffer(0, %b, size => 2097152, name => 'rx', dma_maps => 2, exports => 2);
+	buffer(1, %b, size => 4096, name => 'tx', exports => 0);
+	buffer(2, %b, size => 4096, name => 'odd', exports => 'x');
+	buffer(3, %b, size => 4096, name => 'noexp');		# DMA attributes, no exports file
+	buffer(4, size => 65536, maps => 0);			# a module before 0.3, beside them
+	buffer(5, %b, size => 4096, name => 'big', exports => '18446744073709551615');
+	my $envx = {env => {MAPPER_SYSROOT => $root}};
+	($o, $e, $c) = run($DUMP, '--list', $envx);
+	ok($c == 0 && $e eq '', '--list, exports: exit 0') or diag($e);
+	is($o, <<'T', '--list: EXPORTS last where a device has the file; ? where not or garbled');
+DEVICE           NAME          SIZE NODE   MAPS  OPENS HOLDERS CONTIG DMA-DEVICE DMA-MAPS EXPORTS
+/dev/mapper0     rx         2097152    -      0      0       0 no     -                 2       2
+/dev/mapper1     tx            4096    -      0      0       0 no     -                 0       0
+/dev/mapper2     odd           4096    -      0      0       0 no     -                 0       ?
+/dev/mapper3     noexp         4096    -      0      0       0 no     -                 0       ?
+/dev/mapper4     ?            65536    ?      0      ?       ? ?      ?                 ?       ?
+/dev/mapper5     big           4096    -      0      0       0 no     -                 0 18446744073709551615
+T
+	($o, $e, $c) = run($DUMP, '--list', '--json', $envx);
+	ok($c == 0 && $e eq '', '--list --json, exports: exit 0') or diag($e);
+	like($o, qr/^\[ \{ "device": "\/dev\/mapper0", .*"dma_maps": 2, "exports": 2 \}, /, '--list --json: exports after dma_maps');
+	my @x = map { exists $_->{exports} ? $_->{exports} : 'none' } @{decode_json($o)};
+	is_deeply(\@x, [2, 0, 'none', 'none', 'none', '18446744073709551615'],
+		  '--list --json: exports where sysfs says a number, no key where it does not');
 	$root = $saved;
 }
 
