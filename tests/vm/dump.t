@@ -71,10 +71,10 @@ check "--info: no mappings" grep -qx "mappings:   0" $T/info.out
 mapper-dump --info --json /dev/mapper1 > $T/info.json
 check "--info --json" grep -q "^{ \"device\": \"/dev/mapper1\", \"index\": 1, \"size\": $size, " $T/info.json
 mapper-dump --list > $T/list.out
-check "--list: both devices, named, with node, opens, holders and DMA columns" \
-	test "$(grep -c "^/dev/mapper\\([01]\\)  *mapper\\1  *$size  *-  *0  *0  *0  *no  *-  *0\$" $T/list.out)" = 2
+check "--list: both devices, named, with node, opens, holders, DMA columns and exports" \
+	test "$(grep -c "^/dev/mapper\\([01]\\)  *mapper\\1  *$size  *-  *0  *0  *0  *no  *-  *0  *0\$" $T/list.out)" = 2
 mapper-dump --list --json > $T/list.json
-check "--list --json" grep -q "\"device\": \"/dev/mapper1\", \"index\": 1, \"size\": $size, \"maps\": 0, \"name\": \"mapper1\", \"node\": -1, \"opens\": 0, \"holders\": 0, \"contiguous\": false, \"dma_device\": \"\", \"dma_maps\": 0 }" $T/list.json
+check "--list --json" grep -q "\"device\": \"/dev/mapper1\", \"index\": 1, \"size\": $size, \"maps\": 0, \"name\": \"mapper1\", \"node\": -1, \"opens\": 0, \"holders\": 0, \"contiguous\": false, \"dma_device\": \"\", \"dma_maps\": 0, \"exports\": 0 }" $T/list.json
 
 # --watch: holds a mapping, sees a write, prints just that line.
 mapper-dump --watch=2 --count 2 --color=never -n 8K $dev > $T/watch.out 2>&1 &
