@@ -4,7 +4,9 @@
 #
 #   make check-matrix        every series in MATRIX: prepared, mapper built
 #                            with W=1, the in-VM suite booted plain and with
-#                            the debug allocators; one step of make check each
+#                            the debug allocators; one step of make check each.
+#                            Both VMs have Debian's vgem and vivid loaded and
+#                            run the dma-buf tests too (mk/dmabuf.mk)
 #   make check-matrix-6.12   one series
 #   make check-matrix MATRIX="6.12 7.x"           some series only
 #   make check-matrix KDIR=... VMLINUZ=... [MODDIR=...]
@@ -27,6 +29,10 @@ endif
 override MATRIX := own
 endif
 matrix-env = $(if $(filter own,$(1)),$(KENV),$(CACHE)/kernels/$(1)/env)
+# The importers of the dma-buf tests (mk/dmabuf.mk), which prepare keeps in
+# every series' MODDIR; a kernel of your own may not have them: there
+# make check-dmabuf KDIR=... VMLINUZ=... MODDIR=... runs those tests.
+matrix-vm = $(if $(filter own,$(1)),,$(DMABUF_VM))
 MATRIX_STEPS = $(addprefix check-matrix-,$(MATRIX))
 
 .PHONY: check-matrix check-static kernels $(MATRIX_STEPS)
@@ -46,8 +52,8 @@ define matrix-series
 	fi; \
 	$(TOP)/tests/lib/build-module $$env $$d --name $(1) || exit 1; \
 	kfence=$$(. $$env && [ "$$KFENCE" = 1 ] && echo kfence.sample_interval=10); rc=0; \
-	$(call vm-run,$(1) plain,$$d,$$d/plain,check,,$$env) || rc=1; \
-	$(call vm-run,$(1) debug,$$d,$$d/debug,check,--append "$(VM_DEBUG_ARGS) $$kfence",$$env) || rc=1; \
+	$(call vm-run,$(1) plain,$$d,$$d/plain,check,$(call matrix-vm,$(1)),$$env) || rc=1; \
+	$(call vm-run,$(1) debug,$$d,$$d/debug,check,$(call matrix-vm,$(1)) --append "$(VM_DEBUG_ARGS) $$kfence",$$env) || rc=1; \
 	exit $$rc
 endef
 

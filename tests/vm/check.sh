@@ -4,7 +4,8 @@
 # The in-VM suite (make check-kernel, check-matrix): mapper_test, ctl_test
 # (buffers made at run time: configfs, mapperctl, parameter lists, memcg) and
 # every /tests/*.t with mapper loaded (devices=2), then a final unload, and
-# where the VM has QEMU's edu device the DMA tests (dma.sh). TAP;
+# where the VM has QEMU's edu device the DMA tests (dma.sh), where it has vgem
+# or vivid the dma-buf tests (dmabuf.sh). TAP;
 # the host (tests/lib/vm) checks the kernel log. configfs is mounted by the
 # guest's /init (tests/lib/vm-init).
 rc=0
@@ -31,5 +32,10 @@ fi
 if grep -qsx 0x11e8 /sys/bus/pci/devices/*/device && [ -f /lib/modules/mapper_edu.ko ]; then
 	echo "# running dma.sh"
 	sh /dma.sh || rc=1
+fi
+# With vgem or vivid loaded (the matrix's VMs: mk/dmabuf.mk), the dma-buf tests too.
+if [ -e /dev/dri ] || ls /dev/video* >/dev/null 2>&1; then
+	echo "# running dmabuf.sh"
+	sh /dmabuf.sh || rc=1
 fi
 exit $rc
