@@ -213,8 +213,14 @@ static void mapper_dma_count(struct mapper_buf *buf, int n)
 	mutex_unlock(&buf->vmap_lock);
 }
 
-struct sg_table *mapper_dma_map(struct mapper_buf *buf, struct device *dev,
-				size_t offset, size_t len, enum dma_data_direction dir)
+/*
+ * @shared: a dma-buf importer's (dmabuf.c), which may overlap others: the
+ * importers of one dma-buf order their devices' access through its fences,
+ * as the dma-buf contract has it, and mapper cannot know those.
+ */
+struct sg_table *__mapper_dma_map(struct mapper_buf *buf, struct device *dev,
+				  size_t offset, size_t len, enum dma_data_direction dir,
+				  bool shared)
 {
 	struct mapper_dma *m, *o;
 	int ret;
@@ -257,7 +263,7 @@ struct sg_table *mapper_dma_map(struct mapper_buf *buf, struct device *dev,
 	mutex_unlock(&buf->vmap_lock);
 
 	mutex_lock(&buf->dma_lock);
-	o = mapper_dma_overlap(buf, m);
+	o = shared ? NULL : mapper_dma_overlap(buf, m);
 	if (o) {
 		pr_err("%s: DMA map of %#zx+%#zx for %s: overlaps the device-writable mapping %#zx+%#zx for %s\n",
 		       mapper_buf_name(buf), offset, len, dev_name(dev), o->offset, o->len,
@@ -288,6 +294,12 @@ free_sg:
 free:
 	kfree(m);
 	return ERR_PTR(ret);
+}
+
+struct sg_table *mapper_dma_map(struct mapper_buf *buf, struct device *dev,
+				size_t offset, size_t len, enum dma_data_direction dir)
+{
+	return __mapper_dma_map(buf, dev, offset, len, dir, false);
 }
 EXPORT_SYMBOL_GPL(mapper_dma_map);
 

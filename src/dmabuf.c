@@ -15,6 +15,7 @@
  * A read-only export (from a read-only open, or asked so) lets no device
  * write: its attachments map DMA_TO_DEVICE only, and it has no kernel
  * mapping (vmap), which importers write through as often as they read.
+ * Importers' mappings may overlap one another's (see __mapper_dma_map()).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -69,7 +70,7 @@ static struct sg_table *mapper_dmabuf_map(struct dma_buf_attachment *attach,
 	m = kzalloc(sizeof(*m), GFP_KERNEL);
 	if (!m)
 		return ERR_PTR(-ENOMEM);
-	sgt = mapper_dma_map(e->buf, attach->dev, e->offset, e->len, dir);
+	sgt = __mapper_dma_map(e->buf, attach->dev, e->offset, e->len, dir, true);
 	if (IS_ERR(sgt)) {
 		kfree(m);
 		return sgt;
@@ -178,17 +179,15 @@ static int mapper_dmabuf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma
 
 /*
  * The buffer's kernel alias (mapper_vaddr(), kept until the buffer goes),
- * in its cache mode: vunmap leaves it.
+ * in its cache mode: vunmap leaves it. Read-only exports have no vmap at all
+ * (mapper_dmabuf_ro_ops): the core refuses it then (EINVAL) without the
+ * warning a failing exporter's vmap gets.
  */
 static void *mapper_dmabuf_vaddr(struct dma_buf *dmabuf)
 {
 	struct mapper_export *e = dmabuf->priv;
 	void *vaddr;
 
-	if (!e->writable) {
-		pr_err("%s: a read-only dma-buf has no kernel mapping\n", e->buf->md->name);
-		return ERR_PTR(-EACCES);
-	}
 	vaddr = mapper_vaddr(e->buf);
 	return vaddr ? vaddr + e->offset : ERR_PTR(-ENOMEM);
 }
@@ -244,6 +243,15 @@ static const struct dma_buf_ops mapper_dmabuf_ops = {
 	.vunmap = mapper_dmabuf_vunmap,
 };
 
+static const struct dma_buf_ops mapper_dmabuf_ro_ops = {
+	.map_dma_buf = mapper_dmabuf_map,
+	.unmap_dma_buf = mapper_dmabuf_unmap,
+	.release = mapper_dmabuf_release,
+	.mmap = mapper_dmabuf_mmap,
+	.begin_cpu_access = mapper_dmabuf_begin_cpu,
+	.end_cpu_access = mapper_dmabuf_end_cpu,
+};
+
 /*
  * A new dma-buf of [@offset, +@len) of @md's buffer, installed as a file
  * descriptor only once user space has its number (written to @ufd): no
@@ -280,7 +288,7 @@ static int mapper_dmabuf_export(struct mapper_dev *md, size_t offset, size_t len
 	mutex_unlock(&buf->vmap_lock);
 	get_device(&md->dev);
 
-	info.ops = &mapper_dmabuf_ops;
+	info.ops = e->writable ? &mapper_dmabuf_ops : &mapper_dmabuf_ro_ops;
 	info.size = len;
 	info.flags = flags & (O_ACCMODE | O_CLOEXEC);
 	info.priv = e;

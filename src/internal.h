@@ -5,6 +5,7 @@
 #include <linux/atomic.h>
 #include <linux/bits.h>
 #include <linux/device.h>
+#include <linux/dma-direction.h>
 #include <linux/fs.h>
 #include <linux/kdev_t.h>
 #include <linux/kref.h>
@@ -155,6 +156,9 @@ static inline void mapper_configfs_exit(void) { }
 #endif
 
 /* dma.c */
+struct sg_table *__mapper_dma_map(struct mapper_buf *buf, struct device *dev,
+				  size_t offset, size_t len, enum dma_data_direction dir,
+				  bool shared);
 struct device *mapper_find_device(const char *who, const char *name);
 phys_addr_t mapper_dma_limit(struct device *dev);
 int mapper_dma_sync_all(struct mapper_buf *buf, size_t offset, size_t len,
