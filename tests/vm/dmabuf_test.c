@@ -1624,30 +1624,25 @@ TEST_F(dmabuf, vgem_imports_follow_the_rules_of_device_mappings)
 	}
 	EXPECT_EQ(0, dev_ll(b.index, "dma_maps"));
 
-	/* two device-writable mappings of the same bytes: the second is EBUSY */
+	/*
+	 * Importers' device-writable mappings may overlap (the dma-buf's
+	 * fences order their devices): three imports of overlapping ranges,
+	 * and another DRM file importing the same dma-buf anew.
+	 */
 	ASSERT_EQ(0, prime_import(card, a, &ha));
-	EXPECT_EQ(-EBUSY, prime_import(card, c, &hc));
-	EXPECT_EQ(1, kmsg_lines(kmsg, "gemrules: DMA map of 0x100000+0x200000 for ", line, sizeof(line)));
-	EXPECT_NE(NULL, strstr(line, "overlaps the device-writable mapping 0x0+0x200000")) {
-		TH_LOG("%s", line);
-	}
+	ASSERT_EQ(0, prime_import(card, c, &hc));
 	ASSERT_EQ(0, prime_import(card, d, &hd));
-	EXPECT_EQ(2, dev_ll(b.index, "dma_maps"));
-	/* another DRM file imports the same dma-buf anew: the same bytes again */
+	EXPECT_EQ(3, dev_ll(b.index, "dma_maps"));
+	EXPECT_EQ(0, kmsg_lines(kmsg, "overlaps the device-writable mapping", line, sizeof(line)));
 	card2 = open(card_path, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, card2);
-	EXPECT_EQ(-EBUSY, prime_import(card2, a, &h));
+	ASSERT_EQ(0, prime_import(card2, a, &h));
+	EXPECT_EQ(4, dev_ll(b.index, "dma_maps"));
 	close(card2);
-	EXPECT_EQ(2, dev_ll(b.index, "dma_maps"));
-
-	/* once the first goes, the overlapping one may come */
+	EXPECT_EQ(3, dev_ll(b.index, "dma_maps"));
 	ASSERT_EQ(0, gem_close(card, ha));
-	EXPECT_EQ(1, dev_ll(b.index, "dma_maps"));
-	EXPECT_EQ(-EBUSY, prime_import(card, c, &hc));	/* d is there */
-	ASSERT_EQ(0, gem_close(card, hd));
-	ASSERT_EQ(0, prime_import(card, c, &hc));
-	EXPECT_EQ(1, dev_ll(b.index, "dma_maps"));
 	ASSERT_EQ(0, gem_close(card, hc));
+	ASSERT_EQ(0, gem_close(card, hd));
 out:
 	EXPECT_EQ(0, dev_ll(b.index, "dma_maps"));
 	close(ro);
@@ -1735,7 +1730,7 @@ TEST_F_TIMEOUT(dmabuf, vivid_dma_contig_captures_into_a_contiguous_buffer, 300)
 
 	/*
 	 * mapper's rules for device mappings, asked by vivid's (FROM_DEVICE):
-	 * none of a read-only export, no two device-writable of the same bytes.
+	 * none of a read-only export; importers' overlapping ones may be.
 	 */
 	ro = export(b.fd, O_RDONLY | O_CLOEXEC, off[0], len);
 	e = export(b.fd, O_RDWR | O_CLOEXEC, off[0], len);
@@ -1752,9 +1747,9 @@ TEST_F_TIMEOUT(dmabuf, vivid_dma_contig_captures_into_a_contiguous_buffer, 300)
 	EXPECT_EQ(0, dev_ll(b.index, "dma_maps"));
 	EXPECT_EQ(0, qbuf_dmabuf(c.fd, 0, e, len));
 	EXPECT_EQ(1, dev_ll(b.index, "dma_maps"));
-	EXPECT_GT(0, qbuf_dmabuf(c.fd, 1, o, len));
-	EXPECT_EQ(1, kmsg_lines(kmsg, "overlaps the device-writable mapping", line, sizeof(line)));
-	EXPECT_EQ(1, dev_ll(b.index, "dma_maps"));
+	EXPECT_EQ(0, qbuf_dmabuf(c.fd, 1, o, len));
+	EXPECT_EQ(0, kmsg_lines(kmsg, "overlaps the device-writable mapping", line, sizeof(line)));
+	EXPECT_EQ(2, dev_ll(b.index, "dma_maps"));
 	ASSERT_EQ(0, reqbufs(c.fd, V4L2_MEMORY_DMABUF, 0, NULL));
 	EXPECT_EQ(0, dev_ll(b.index, "dma_maps"));
 	close(ro);
@@ -1853,7 +1848,10 @@ TEST_F(dmabuf, vivid_cannot_capture_into_a_read_only_export)
 	cap_setup(_metadata, &c);
 	self->video = c.fd;
 	ASSERT_EQ(0, mbuf_make(&b, "vividro", MIB, 0, NULL));
-	/* vb2-vmalloc writes through the dma-buf's vmap, which a read-only one has not */
+	/*
+	 * vb2-vmalloc writes through the dma-buf's vmap, which a read-only
+	 * one has not: the core refuses it (EINVAL), without a warning.
+	 */
 	ro = export(b.fd, O_RDONLY | O_CLOEXEC, 0, 0);
 	ASSERT_LE(0, ro);
 	ASSERT_LE(1, reqbufs(c.fd, V4L2_MEMORY_DMABUF, 1, NULL));
@@ -1863,8 +1861,7 @@ TEST_F(dmabuf, vivid_cannot_capture_into_a_read_only_export)
 	vb.length = b.size;
 	vb.m.fd = ro;
 	EXPECT_GT(0, v4l2(c.fd, VIDIOC_QBUF, &vb));
-	EXPECT_EQ(1, kmsg_lines(kmsg, "vividro: a read-only dma-buf has no kernel mapping",
-				line, sizeof(line)));
+	(void)line;
 	ASSERT_EQ(0, reqbufs(c.fd, V4L2_MEMORY_DMABUF, 0, NULL));
 	close(ro);
 	EXPECT_EQ(0, dev_ll(b.index, "exports"));
