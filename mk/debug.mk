@@ -1,15 +1,18 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The module under a debug kernel: KASAN, KFENCE, DEBUG_PAGEALLOC, DEBUG_VM,
-# lockdep, kmemleak and fault injection, built from Debian's linux-source-6.1
-# by tests/debug/build-kernel (cached; about 9 min the first time on 2 cores).
+# lockdep, kmemleak, fault injection and DMA_API_DEBUG, built from Debian's
+# linux-source-6.1 by tests/debug/build-kernel (cached; about 9 min the first time on 2 cores).
 #
 #   make debug-kernel     build (or find cached) the debug kernel
 #   make check-debug      W=1 module build against it, then one VM per mode:
-#                         the whole suite + kmemleak (debug), fail-nth fault
-#                         injection (faults), insmod/rmmod cycles (cycles),
-#                         the stress tool (stress); one step of make check
-#                         each (check-debug-MODE)
+#                         the whole suite and the DMA tests + kmemleak (debug),
+#                         fail-nth fault injection (faults), insmod/rmmod
+#                         cycles (cycles), the stress tool (stress); one step
+#                         of make check each (check-debug-MODE). Each VM is a
+#                         q35 machine with an Intel IOMMU and QEMU's edu
+#                         devices (mk/dma.mk); CONFIG_DMA_API_DEBUG reports
+#                         any driver's misuse of the DMA API
 #
 # Longer runs: make check-debug DEBUG_CYCLES=50 DEBUG_STRESS=1800 DEBUG_SEED=7
 # (DEBUG_CYCLES: rounds of 27 loads; DEBUG_STRESS: seconds, empty for none)
@@ -87,12 +90,22 @@ check-debug: $(DEBUG_STEPS)
 # One mode: the module built against the debug kernel, then its VM.
 # The suite's mapper_test and ctl_test come with the raised timeout (after
 # VM_BINS' own, which they replace in the guest's /bin).
+# Every mode's VM is the DMA tests' q35 machine with an Intel IOMMU and QEMU's
+# edu devices (mk/dma.mk): check.sh runs the DMA tests there (debug mode),
+# the faults mode maps buffers for a device. (Not pci=noacpi: without ACPI's
+# host bridge windows, q35's first edu BAR is not reserved and its probe
+# fails; q35's own interrupt routing methods run in time under KASAN.)
 $(DEBUG_STEPS): check-debug-%: vm-deps debug-kernel vm-tests $(OUT)/debug/vm/mapper_test \
-		$(OUT)/debug/vm/ctl_test
+		$(OUT)/debug/vm/ctl_test $(OUT)/debug/vm/dma_test
 	@$(TOP)/tests/lib/build-module $(DEBUG_ENV) $(OUT)/debug/$* --src $(DEBUG_SRC) --name debug-$*
-	@$(call vm-run,debug-$*,$(OUT)/debug/$*,$(OUT)/debug/$*/vm,$*,\
+	@rc=0; $(call vm-run,debug-$*,$(OUT)/debug/$*,$(OUT)/debug/$*/vm,$*,\
 		--file $(OUT)/debug/vm/mapper_test:/bin/mapper_test \
-		--file $(OUT)/debug/vm/ctl_test:/bin/ctl_test --mem $(DEBUG_MEM) \
-		--timeout $(DEBUG_TIMEOUT) --append "$(DEBUG_KARGS) $(VM_ARGS)" $(DEBUG_PARAMS_$*),$(DEBUG_ENV))
+		--file $(OUT)/debug/vm/ctl_test:/bin/ctl_test \
+		--file $(OUT)/debug/vm/dma_test:/bin/dma_test \
+		$(DMA_VM_iommu) $(call dma-log,$(OUT)/debug/$*/vm) --mem $(DEBUG_MEM) \
+		--timeout $(DEBUG_TIMEOUT) --append "$(DEBUG_KARGS) $(VM_ARGS)" \
+		$(DEBUG_PARAMS_$*),$(DEBUG_ENV)) || rc=1; \
+	$(call dma-log-check,$(OUT)/debug/$*/vm,debug-$*) || rc=1; \
+	exit $$rc
 
 CHECK_TARGETS += $(DEBUG_STEPS)

@@ -15,7 +15,8 @@
 #                     (-d guest_errors) has no edu line (a clamped address)
 #
 # DMA_VM_soft and DMA_VM_iommu are those machines as tests/lib/vm options;
-# the matrix (mk/matrix.mk) boots its VMs that way too, and check.sh runs
+# the matrix (mk/matrix.mk: plain VMs soft, debug VMs iommu) and the debug
+# kernel's VMs (mk/debug.mk: iommu) boot that way too, and check.sh runs
 # dma.sh where it finds the device.
 
 # A 512M pc machine puts its 64 MiB swiotlb pool at its top, beyond edu's
@@ -25,12 +26,15 @@
 # holes are all the RAM they cost.
 DMA_MEM   := 512M
 DMA_HOLES := memmap=4M$$256M memmap=4M$$316M memmap=4M$$376M memmap=4M$$436M memmap=4M$$496M
-DMA_VM_soft  := --mem $(DMA_MEM) --append 'iommu=soft $(DMA_HOLES)' \
-	--qemu-arg -device --qemu-arg edu --param DMA_MODE=soft
+# Two edu devices: two drivers mapping one buffer. cma=32M: a CMA area, which
+# the kernels that let modules use it (/sys/class/mapper/cma) give contiguous
+# buffers from; the others ignore it.
+DMA_EDUS     := --qemu-arg -device --qemu-arg edu --qemu-arg -device --qemu-arg edu
+DMA_VM_soft  := --mem $(DMA_MEM) --append 'iommu=soft $(DMA_HOLES) cma=32M' \
+	$(DMA_EDUS) --param DMA_MODE=soft
 # Interrupt remapping needs a split irqchip, which TCG has not: off.
-DMA_VM_iommu := --mem $(DMA_MEM) --machine q35 --append intel_iommu=on \
-	--qemu-arg -device --qemu-arg intel-iommu,intremap=off \
-	--qemu-arg -device --qemu-arg edu --param DMA_MODE=iommu
+DMA_VM_iommu := --mem $(DMA_MEM) --machine q35 --append 'intel_iommu=on cma=32M' \
+	--qemu-arg -device --qemu-arg intel-iommu,intremap=off $(DMA_EDUS) --param DMA_MODE=iommu
 
 # $(call dma-log,OUT-DIR): QEMU's log of guest errors there (tests/lib/vm options).
 dma-log = --qemu-arg -d --qemu-arg guest_errors --qemu-arg -D --qemu-arg $(1)/qemu.log
@@ -51,6 +55,16 @@ $(OUT)/vm/dma_test: $(TOP)/tests/vm/dma_test.c $(TOP)/tests/vm/ctl_util.h $(TOP)
 		-I$(TOP)/src/uapi -o $@ $<
 
 VM_BINS += $(OUT)/vm/dma_test
+
+# The debug kernel's (mk/debug.mk): the kselftest timeout raised as for its suite.
+$(OUT)/debug/vm/dma_test: $(TOP)/tests/vm/dma_test.c $(TOP)/tests/vm/ctl_util.h $(TOP)/tests/vm/vm_util.h \
+		$(TOP)/src/uapi/mapper.h $(OUT)/debug/harness/kselftest_harness.h
+	@mkdir -p $(@D)
+	$(TEST_CC) -static -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare \
+		-Wno-format-truncation -I$(OUT)/debug/harness -I$(TOP)/src/uapi -o $@ $<
+
+# Made once before the steps run side by side (the Makefile's check-prepare).
+check-prepare: $(OUT)/debug/vm/dma_test
 
 .PHONY: check-dma fresh-check-dma
 

@@ -51,17 +51,17 @@
 #define XFER_MAX	4095		/* see the top */
 
 static long page;
-static char edu[32];		/* its PCI name, 0000:00:02.0 */
+static char edu[32];		/* its PCI name, 0000:00:02.0: the first edu */
 static char edu_dir[128];	/* its sysfs directory */
-
-/* ---- the device and its driver ----------------------------------------- */
+static char edu2[32];		/* a second edu device, "" if there is none */
+static char edu2_dir[128];
 
 static int find_edu(void)
 {
 	DIR *d = opendir(PCI_DEVICES);
 	struct dirent *e;
 
-	edu[0] = '\0';
+	edu[0] = edu2[0] = '\0';
 	if (!d)
 		return -1;
 	while ((e = readdir(d))) {
@@ -75,11 +75,19 @@ static int find_edu(void)
 		snprintf(p, sizeof(p), PCI_DEVICES "/%s/device", e->d_name);
 		if (read_line(p, dev, sizeof(dev)))
 			continue;
-		if (!strcmp(v, "0x1234") && !strcmp(dev, "0x11e8"))
+		if (strcmp(v, "0x1234") || strcmp(dev, "0x11e8"))
+			continue;
+		/* the lowest name first */
+		if (!edu[0] || strcmp(e->d_name, edu) < 0) {
+			snprintf(edu2, sizeof(edu2), "%s", edu);
 			snprintf(edu, sizeof(edu), "%s", e->d_name);
+		} else if (!edu2[0] || strcmp(e->d_name, edu2) < 0) {
+			snprintf(edu2, sizeof(edu2), "%s", e->d_name);
+		}
 	}
 	closedir(d);
 	snprintf(edu_dir, sizeof(edu_dir), PCI_DEVICES "/%s", edu);
+	snprintf(edu2_dir, sizeof(edu2_dir), PCI_DEVICES "/%s", edu2);
 	return edu[0] ? 0 : -1;
 }
 
@@ -93,17 +101,37 @@ static int unload_edu(void)
 	return syscall(SYS_delete_module, "mapper_edu", O_NONBLOCK) ? -errno : 0;
 }
 
-/* Writes printf(@fmt) to the device's attribute @attr: 0 or -errno. */
-static int __attribute__((format(printf, 2, 3))) edu_write(const char *attr, const char *fmt, ...)
+static int edu_vwrite(const char *dir, const char *attr, const char *fmt, va_list ap)
 {
 	char path[192], text[256];
+
+	vsnprintf(text, sizeof(text), fmt, ap);
+	snprintf(path, sizeof(path), "%s/%s", dir, attr);
+	return write_file(path, text);
+}
+
+/* Writes printf(@fmt) to the first device's attribute @attr: 0 or -errno. */
+static int __attribute__((format(printf, 2, 3))) edu_write(const char *attr, const char *fmt, ...)
+{
 	va_list ap;
+	int ret;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	ret = edu_vwrite(edu_dir, attr, fmt, ap);
 	va_end(ap);
-	snprintf(path, sizeof(path), "%s/%s", edu_dir, attr);
-	return write_file(path, text);
+	return ret;
+}
+
+/* The same on the second device. */
+static int __attribute__((format(printf, 2, 3))) edu2_write(const char *attr, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = edu_vwrite(edu2_dir, attr, fmt, ap);
+	va_end(ap);
+	return ret;
 }
 
 static int edu_unmap(void)
@@ -172,6 +200,22 @@ static int dma_maps_line(const char *name, char *out, size_t len)
 		}
 	fclose(f);
 	return found;
+}
+
+/* How many debugfs lines are mappings of @name. */
+static int dma_maps_count(const char *name)
+{
+	char line[512];
+	size_t n = strlen(name);
+	FILE *f = fopen(DMA_MAPS, "r");
+	int count = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		count += !strncmp(line, name, n) && line[n] == ' ';
+	fclose(f);
+	return count;
 }
 
 /* Every record of the kernel log so far with @needle: the last in @out. */
@@ -379,6 +423,8 @@ FIXTURE_SETUP(dma)
 	if (!edu_loaded())
 		ASSERT_EQ(0, load_ko(EDU_KO, ""));
 	edu_unmap();
+	if (edu2[0])
+		edu2_write("buffer", "\n");
 	ASSERT_EQ(0, set_sync(1));
 	cfs_cleanup();
 	self->iommu = iommu_present();
@@ -401,6 +447,8 @@ FIXTURE_TEARDOWN(dma)
 {
 	if (edu_loaded()) {
 		edu_unmap();
+		if (edu2[0])
+			edu2_write("buffer", "\n");
 		set_sync(1);
 	}
 	cfs_cleanup();
@@ -611,6 +659,76 @@ TEST_F(dma, a_contiguous_buffer_beyond_what_can_be_had_is_enomem)
 	close(kmsg);
 }
 
+/* The sum of a counter over every CMA area (/sys/kernel/mm/cma/AREA/NAME), -1 if none. */
+static long long cma_counter(const char *name)
+{
+	DIR *d = opendir("/sys/kernel/mm/cma");
+	long long sum = -1;
+	struct dirent *e;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		char p[300];
+		long long v;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "/sys/kernel/mm/cma/%s/%s", e->d_name, name);
+		v = read_ll(p, -1);
+		if (v >= 0)
+			sum = (sum < 0 ? 0 : sum) + v;
+	}
+	closedir(d);
+	return sum;
+}
+
+TEST_F(dma, a_contiguous_buffer_comes_from_cma_where_there_is_cma)
+{
+	const size_t size = 16 * MIB;
+	long long cma = read_ll(CLASS "/cma", -1), got0, got1, back0;
+	char path[96], text[64];
+	struct dbuf b;
+	size_t i;
+
+	ASSERT_NE(-1, cma) {
+		TH_LOG("no %s", CLASS "/cma");
+	}
+	if (!cma) {
+		/* beyond the page allocator's largest block, and no CMA */
+		EXPECT_EQ(-ENOMEM, dbuf_make(&b, "cma16", size, 1, NULL));
+		TH_LOG("no CMA for modules here: 16 MiB contiguous is ENOMEM");
+		return;
+	}
+	got0 = cma_counter("alloc_pages_success");
+	back0 = cma_counter("release_pages_success");
+	ASSERT_EQ(0, dbuf_make(&b, "cma16", size, 1, NULL));
+	EXPECT_EQ(1, dev_ll(b.index, "contiguous"));
+	snprintf(path, sizeof(path), CLASS "/mapper%d/phys_addr", b.index);
+	ASSERT_EQ(0, read_line(path, text, sizeof(text)));
+	for (i = 0; i < size; i += page)
+		if (phys_of(b.p + i) != strtoull(text, NULL, 16) + i)
+			break;
+	EXPECT_EQ(size, i);
+	EXPECT_TRUE(all_zero(b.p, size));
+	got1 = cma_counter("alloc_pages_success");
+	if (got0 < 0) {
+		TH_LOG("no CMA counters (CONFIG_CMA_SYSFS): only the block itself checked");
+	} else {
+		EXPECT_EQ(got0 + (long long)(size / page), got1);
+	}
+	/* DMA through it */
+	pat_fill(b.p, size, 9);
+	ASSERT_EQ(0, edu_map(&b, 0, 0, "bidirectional"));
+	ROUND_TRIP(&b, 9 * MIB - 50, 3 * page - 70, XFER_MAX);
+	EXPECT_EQ(0, edu_unmap());
+	EXPECT_EQ(0, dbuf_free(&b));
+	if (back0 >= 0)
+		EXPECT_EQ(back0 + (long long)(size / page), cma_counter("release_pages_success")) {
+			TH_LOG("the block did not go back to the CMA area");
+		}
+}
+
 /* ---- a buffer for the device ---------------------------------------------------- */
 
 TEST_F(dma, a_buffer_for_the_device_needs_no_bouncing)
@@ -784,7 +902,31 @@ TEST_F(dma, behind_an_iommu_a_scattered_buffer_is_one_segment)
 
 	if (!self->iommu)
 		SKIP(return, "no IOMMU: the segments are the buffer's physical runs");
+	/*
+	 * Holes in free memory first: of eight 4 MiB buffers every other one
+	 * goes again, and the buffer's 4 MiB chunks come from those holes
+	 * (freed last, used first), apart in RAM. Where memory is fresh, as
+	 * after a long run, a buffer is otherwise often one block.
+	 */
+	for (int i = 0; i < 8; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "wedge%d", i);
+		ASSERT_LE(0, cfs_create(name, "4M", NULL, NULL));
+	}
+	for (int i = 1; i < 8; i += 2) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "wedge%d", i);
+		ASSERT_EQ(0, cfs_remove(name));
+	}
 	ASSERT_EQ(0, dbuf_make(&b, "scatter", size, 0, NULL));
+	for (int i = 0; i < 8; i += 2) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "wedge%d", i);
+		ASSERT_EQ(0, cfs_remove(name));
+	}
 	pat_fill(b.p, size, 7);
 	/* where the pages are not adjacent in RAM */
 	for (k = page; k < size; k += page)
@@ -827,6 +969,70 @@ TEST_F(dma, behind_an_iommu_a_scattered_buffer_is_one_segment)
 		ROUND_TRIP(&b, page - 1, size - page - 7, 9);
 	EXPECT_EQ(0, edu_unmap());
 	EXPECT_EQ(0, dbuf_free(&b));
+}
+
+/* ---- two devices, one buffer ------------------------------------------------------ */
+
+TEST_F(dma, two_devices_share_a_buffer_but_not_writable_bytes)
+{
+	const size_t size = 4 * MIB, n = 3000;
+	const size_t one = MIB, two = 2 * MIB;
+	const size_t A = 100, B = one + 5000, C = 3 * one + 7000, D = two + 300;
+	unsigned char want[3000];
+	char line[256];
+	struct dbuf b;
+	int kmsg;
+
+	if (!edu2[0])
+		SKIP(return, "one edu device: boot the VM with -device edu twice");
+	kmsg = kmsg_open();
+	ASSERT_LE(0, kmsg);
+	ASSERT_EQ(0, dbuf_make(&b, "shared", size, 0, NULL));
+	pat_fill(b.p, size, 8);
+	memcpy(want, b.p + A, n);
+
+	/* bytes both devices may write: the second mapping is refused */
+	ASSERT_EQ(0, edu_write("buffer", "shared 0 %zu bidirectional", two));
+	EXPECT_EQ(-EBUSY, edu2_write("buffer", "shared %zu %zu bidirectional", one, two));
+	EXPECT_EQ(1, kmsg_lines(kmsg, "overlaps the device-writable mapping", line, sizeof(line)));
+	TH_LOG("%s", line);
+	EXPECT_EQ(-EBUSY, edu2_write("buffer", "shared 0 %zu from_device", size));
+	EXPECT_EQ(1, dma_maps_count("shared"));
+	/* apart, both are fine */
+	ASSERT_EQ(0, edu2_write("buffer", "shared %zu %zu bidirectional", two, two));
+	EXPECT_EQ(2, dma_maps_count("shared"));
+	EXPECT_EQ(2, dev_ll(b.index, "dma_maps"));
+
+	/* what one device wrote, the other reads */
+	ASSERT_EQ(0, edu_write("to_device", "%zu %zu", A, n));
+	ASSERT_EQ(0, edu_write("from_device", "%zu %zu", B, n));
+	EXPECT_EQ(0, memcmp(b.p + B, want, n));
+	ASSERT_EQ(0, edu2_write("buffer", "\n"));
+	/* reading devices may overlap anything */
+	ASSERT_EQ(0, edu2_write("buffer", "shared 0 %zu to_device", size));
+	ASSERT_EQ(0, edu2_write("to_device", "%zu %zu", B, n));
+	ASSERT_EQ(0, edu2_write("buffer", "\n"));
+	/* the device keeps its buffer across mappings: back into RAM elsewhere */
+	ASSERT_EQ(0, edu2_write("buffer", "shared %zu %zu bidirectional", two, two));
+	ASSERT_EQ(0, edu2_write("from_device", "%zu %zu", C, n));
+	EXPECT_EQ(0, memcmp(b.p + C, want, n)) {
+		TH_LOG("the second device did not pass on what the first wrote");
+	}
+	ASSERT_EQ(0, edu_unmap());
+	ASSERT_EQ(0, edu2_write("buffer", "\n"));
+
+	/* one device reads, the other writes the same bytes: both mapped */
+	ASSERT_EQ(0, edu_write("buffer", "shared 0 %zu to_device", size));
+	ASSERT_EQ(0, edu2_write("buffer", "shared 0 %zu from_device", size));
+	EXPECT_EQ(2, dma_maps_count("shared"));
+	ASSERT_EQ(0, edu_write("to_device", "%zu %d", C + 10, 100));
+	ASSERT_EQ(0, edu2_write("from_device", "%zu %zu", D, n));
+	EXPECT_EQ(0, memcmp(b.p + D, want, n));
+	ASSERT_EQ(0, edu_unmap());
+	ASSERT_EQ(0, edu2_write("buffer", "\n"));
+	EXPECT_EQ(0, dma_maps_count("shared"));
+	EXPECT_EQ(0, dbuf_free(&b));
+	close(kmsg);
 }
 
 /* ---- a mapping holds the buffer ------------------------------------------------- */
@@ -945,6 +1151,8 @@ TEST_F(dma, bad_mappings_and_transfers_are_refused)
 TEST_F(dma, bad_sync_requests_are_einval)
 {
 	const unsigned int dev_to = MAPPER_SYNC_FOR_DEVICE | MAPPER_SYNC_TO_DEVICE;
+	static unsigned char big[8192];
+	struct mapper_sync *big_sync = (struct mapper_sync *)big;
 	const size_t size = MIB;
 	struct mapper_info info;
 	struct dbuf b;
@@ -981,6 +1189,18 @@ TEST_F(dma, bad_sync_requests_are_einval)
 	EXPECT_EQ(-EINVAL, sync_ioctl(ro, sizeof(struct mapper_sync), dev_to, 0, size + 1));
 	EXPECT_EQ(-EINVAL, sync_ioctl(ro, sizeof(struct mapper_sync), dev_to, page, size));
 	EXPECT_EQ(-EINVAL, sync_ioctl(ro, sizeof(struct mapper_sync), dev_to, 1, UINT64_MAX));
+	/* larger structures: bytes beyond the known ones must be zero, at most a page */
+	memset(big, 0, sizeof(big));
+	big_sync->argsz = 32;
+	big_sync->flags = dev_to;
+	EXPECT_EQ(0, ioctl(ro, MAPPER_IOC_SYNC, big) ? -errno : 0);
+	big[27] = 1;
+	EXPECT_EQ(-E2BIG, ioctl(ro, MAPPER_IOC_SYNC, big) ? -errno : 0);
+	big[27] = 0;
+	big_sync->argsz = 4096;
+	EXPECT_EQ(0, ioctl(ro, MAPPER_IOC_SYNC, big) ? -errno : 0);
+	big_sync->argsz = 4097;
+	EXPECT_EQ(-E2BIG, ioctl(ro, MAPPER_IOC_SYNC, big) ? -errno : 0);
 	/* a structure shorter than the first version's */
 	EXPECT_EQ(-EINVAL, sync_ioctl(ro, 16, dev_to, 0, 0));
 	EXPECT_EQ(0, edu_unmap());
