@@ -4,7 +4,10 @@
 #
 #   make check-matrix        every series in MATRIX: prepared, mapper built
 #                            with W=1, the in-VM suite booted plain and with
-#                            the debug allocators; one step of make check each
+#                            the debug allocators; one step of make check each.
+#                            Both VMs have QEMU's edu device and run the DMA
+#                            tests too (mk/dma.mk): the plain one without an
+#                            IOMMU (swiotlb), the debug one on q35 behind one
 #   make check-matrix-6.12   one series
 #   make check-matrix MATRIX="6.12 7.x"           some series only
 #   make check-matrix KDIR=... VMLINUZ=... [MODDIR=...]
@@ -46,8 +49,11 @@ define matrix-series
 	fi; \
 	$(TOP)/tests/lib/build-module $$env $$d --name $(1) || exit 1; \
 	kfence=$$(. $$env && [ "$$KFENCE" = 1 ] && echo kfence.sample_interval=10); rc=0; \
-	$(call vm-run,$(1) plain,$$d,$$d/plain,check,,$$env) || rc=1; \
-	$(call vm-run,$(1) debug,$$d,$$d/debug,check,--append "$(VM_DEBUG_ARGS) $$kfence",$$env) || rc=1; \
+	$(call vm-run,$(1) plain,$$d,$$d/plain,check,$(DMA_VM_soft) $(call dma-log,$$d/plain),$$env) || rc=1; \
+	$(call dma-log-check,$$d/plain,$(1) plain) || rc=1; \
+	$(call vm-run,$(1) debug,$$d,$$d/debug,check,$(DMA_VM_iommu) $(call dma-log,$$d/debug) \
+		--append "$(VM_DEBUG_ARGS) $$kfence",$$env) || rc=1; \
+	$(call dma-log-check,$$d/debug,$(1) debug) || rc=1; \
 	exit $$rc
 endef
 
