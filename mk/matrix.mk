@@ -5,8 +5,11 @@
 #   make check-matrix        every series in MATRIX: prepared, mapper built
 #                            with W=1, the in-VM suite booted plain and with
 #                            the debug allocators; one step of make check each.
-#                            Both VMs have Debian's vgem and vivid loaded and
-#                            run the dma-buf tests too (mk/dmabuf.mk)
+#                            Both VMs have QEMU's edu device and run the DMA
+#                            tests too (mk/dma.mk): the plain one without an
+#                            IOMMU (swiotlb), the debug one on q35 behind one;
+#                            and Debian's vgem and vivid, for the dma-buf tests
+#                            (mk/dmabuf.mk)
 #   make check-matrix-6.12   one series
 #   make check-matrix MATRIX="6.12 7.x"           some series only
 #   make check-matrix KDIR=... VMLINUZ=... [MODDIR=...]
@@ -52,8 +55,12 @@ define matrix-series
 	fi; \
 	$(TOP)/tests/lib/build-module $$env $$d --name $(1) || exit 1; \
 	kfence=$$(. $$env && [ "$$KFENCE" = 1 ] && echo kfence.sample_interval=10); rc=0; \
-	$(call vm-run,$(1) plain,$$d,$$d/plain,check,$(call matrix-vm,$(1)),$$env) || rc=1; \
-	$(call vm-run,$(1) debug,$$d,$$d/debug,check,$(call matrix-vm,$(1)) --append "$(VM_DEBUG_ARGS) $$kfence",$$env) || rc=1; \
+	$(call vm-run,$(1) plain,$$d,$$d/plain,check,$(DMA_VM_soft) $(call dma-log,$$d/plain) \
+		$(call matrix-vm,$(1)),$$env) || rc=1; \
+	$(call dma-log-check,$$d/plain,$(1) plain) || rc=1; \
+	$(call vm-run,$(1) debug,$$d,$$d/debug,check,$(DMA_VM_iommu) $(call dma-log,$$d/debug) \
+		$(call matrix-vm,$(1)) --append "$(VM_DEBUG_ARGS) $$kfence",$$env) || rc=1; \
+	$(call dma-log-check,$$d/debug,$(1) debug) || rc=1; \
 	exit $$rc
 endef
 
