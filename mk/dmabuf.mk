@@ -8,6 +8,12 @@
 #
 #   make check-dmabuf   the default kernel (KENV) booted with vgem and vivid
 #                       (one video capture node) loaded
+#   make bench-dmabuf [DMABUF_BENCH_ARGS="--frames 300 --rounds 3"]
+#                       the same kernel with vivid only: tests/bench/vivid_bench,
+#                       vivid's MMAP capture against capture into mapper
+#                       dma-bufs, fps and their ratio (docs/performance.md);
+#                       not in "make check": nothing fails because a machine
+#                       is slow
 #
 # DMABUF_VM is that VM's importers as tests/lib/vm options; the matrix
 # (mk/matrix.mk) boots its VMs with them too, and check.sh runs dmabuf.sh
@@ -47,3 +53,21 @@ fresh-check-dmabuf: vm-deps vm-tests $(KENV)
 	$(call vm-module,$(OUT)/dmabuf)
 
 CHECK_TARGETS += check-dmabuf
+
+# The benchmark: one load-time buffer (insmod size=) holds the 4 dma-bufs.
+DMABUF_BENCH_SIZE ?= 2M
+DMABUF_BENCH_ARGS ?=
+
+$(OUT)/vm/vivid_bench: $(TOP)/tests/bench/vivid_bench.c $(TOP)/src/uapi/mapper.h
+	@mkdir -p $(@D)
+	$(TEST_CC) -static -O2 -Wall -Wextra -Werror -I$(TOP)/src/uapi -o $@ $<
+
+VM_BINS += $(OUT)/vm/vivid_bench
+
+.PHONY: bench-dmabuf
+bench-dmabuf: vm-deps vm-tests $(KENV)
+	@rm -rf $(OUT)/bench-dmabuf && mkdir -p $(OUT)/bench-dmabuf
+	@$(call vm-module,$(OUT)/bench-dmabuf)
+	@$(call vm-run,bench-dmabuf,$(OUT)/bench-dmabuf,$(OUT)/bench-dmabuf/vm,bench-dmabuf, \
+		--module 'vivid $(DMABUF_VIVID)' --timeout 1800 --param BENCH_SIZE=$(DMABUF_BENCH_SIZE) \
+		--param "BENCH_ARGS=$(DMABUF_BENCH_ARGS)" --append "$(VM_ARGS)")
