@@ -57,9 +57,12 @@ if /bin/busybox insmod /lib/modules/mapper.ko devices=2 size=64K; then
 		inject $op
 	done
 	[ -f /lib/modules/mapper_sample.ko ] && inject load-sample /lib/modules/mapper_sample.ko
-	# dma-buf export, and its import by vgem where the kernel has it.
-	inject export
-	ls /dev/dri/card* >/dev/null 2>&1 && inject import
+	# dma-buf export where the kernel has dma-buf, and its import by vgem
+	# where the kernel has that.
+	if [ -d /sys/kernel/debug/dma_buf ]; then
+		inject export
+		ls /dev/dri/card* >/dev/null 2>&1 && inject import
+	fi
 	# Mapping for a device, where the VM has QEMU's edu and its sample driver.
 	if [ -f /lib/modules/mapper_edu.ko ] && grep -qx 0x11e8 /sys/bus/pci/devices/*/device 2>/dev/null; then
 		if /bin/busybox insmod /lib/modules/mapper_edu.ko; then
