@@ -2732,6 +2732,9 @@ static int setup_target(void)
 		}
 		close(fd);
 		bufsize = info.buf_size;
+		/* No dma-buf in this kernel (CONFIG_DMA_SHARED_BUFFER): no export. */
+		if (!(info.flags & MAPPER_INFO_F_DMABUF))
+			op_weight[OP_EXPORT] = 0;
 		if (access(devpath[1], F_OK))
 			ndev = 1;
 	}
