@@ -329,16 +329,9 @@ long mapper_ioctl_export(struct file *file, void __user *arg)
 	struct mapper_file *mf = file->private_data;
 	struct mapper_buf *buf = mf->md->buf;
 	struct mapper_export_dmabuf exp;
-	u32 argsz;
 	int ret;
 
-	if (get_user(argsz, &uexp->argsz))
-		return -EFAULT;
-	if (argsz < MAPPER_EXPORT_DMABUF_SIZE_V1)
-		return -EINVAL;
-	if (argsz > PAGE_SIZE)
-		return -E2BIG;
-	ret = copy_struct_from_user(&exp, sizeof(exp), arg, argsz);
+	ret = mapper_copy_arg(&exp, sizeof(exp), arg, MAPPER_EXPORT_DMABUF_SIZE_V1);
 	if (ret)
 		return ret;
 	if (exp.flags & ~(O_CLOEXEC | O_ACCMODE) ||

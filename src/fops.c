@@ -181,23 +181,33 @@ static long mapper_ioctl_info(struct mapper_file *mf, void __user *arg)
 	return 0;
 }
 
+/*
+ * An ioctl's structure of @size bytes from @arg, by its argsz (at least
+ * @min): bytes past what the module knows must be zero, and no caller makes
+ * it scan megabytes for them (E2BIG over a page, as openat2() and clone3()).
+ */
+int mapper_copy_arg(void *dst, size_t size, const void __user *arg, size_t min)
+{
+	u32 argsz;
+
+	if (get_user(argsz, (const u32 __user *)arg))
+		return -EFAULT;
+	if (argsz < min)
+		return -EINVAL;
+	if (argsz > PAGE_SIZE)
+		return -E2BIG;
+	return copy_struct_from_user(dst, size, arg, argsz);
+}
+
 /* Caches and bounce buffers of every device that maps the range: see dma.c. */
 static long mapper_ioctl_sync(struct mapper_file *mf, void __user *arg)
 {
 	struct mapper_buf *buf = mf->md->buf;
 	struct mapper_sync sync;
 	unsigned int when, way;
-	u32 argsz;
 	int ret;
 
-	if (get_user(argsz, (u32 __user *)arg))
-		return -EFAULT;
-	if (argsz < MAPPER_SYNC_SIZE_V1)
-		return -EINVAL;
-	/* As openat2() and clone3(): no scan of megabytes for nonzero bytes. */
-	if (argsz > PAGE_SIZE)
-		return -E2BIG;
-	ret = copy_struct_from_user(&sync, sizeof(sync), arg, argsz);
+	ret = mapper_copy_arg(&sync, sizeof(sync), arg, MAPPER_SYNC_SIZE_V1);
 	if (ret)
 		return ret;
 	when = sync.flags & (MAPPER_SYNC_FOR_DEVICE | MAPPER_SYNC_FOR_CPU);

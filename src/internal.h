@@ -166,6 +166,7 @@ int mapper_dma_sync_all(struct mapper_buf *buf, size_t offset, size_t len,
 void mapper_debugfs_init(void);
 void mapper_debugfs_exit(void);
 
+int mapper_copy_arg(void *dst, size_t size, const void __user *arg, size_t min);
 int mapper_parse_size(const char *val, unsigned long long *size);
 
 int mapper_inode_init(void);
