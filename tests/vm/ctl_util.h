@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -522,6 +523,79 @@ static inline int all_zero(const unsigned char *p, size_t len)
 		if (p[i])
 			return 0;
 	return 1;
+}
+
+struct tbuf {
+	char name[32];
+	int index, fd;
+	size_t size;
+	unsigned char *p;
+};
+
+/*
+ * A configfs buffer (contiguous, and @attr = @value, if asked), open
+ * read-write and mapped: 0 or -errno of the step that failed, nothing left
+ * behind. The DMA and dma-buf tests' buffers.
+ */
+static inline int tbuf_make(struct tbuf *b, const char *name, size_t size, int contiguous,
+			    const char *attr, const char *value)
+{
+	char text[32];
+	int ret;
+
+	memset(b, 0, sizeof(*b));
+	b->fd = -1;
+	b->index = -1;
+	snprintf(b->name, sizeof(b->name), "%s", name);
+	b->size = size;
+	ret = cfs_mkdir(name);
+	if (ret)
+		return ret;
+	snprintf(text, sizeof(text), "%zu", size);
+	ret = cfs_write(name, "size", text);
+	if (!ret && contiguous)
+		ret = cfs_write(name, "contiguous", "1");
+	if (!ret && value)
+		ret = cfs_write(name, attr, value);
+	if (!ret)
+		ret = cfs_write(name, "enable", "1");
+	if (ret) {
+		cfs_rmdir(name);
+		return ret;
+	}
+	b->index = (int)cfs_ll(name, "index");
+	b->fd = open_index(b->index, O_RDWR);
+	if (b->fd < 0) {
+		ret = -errno;
+		cfs_remove(name);
+		return ret;
+	}
+	b->p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, b->fd, 0);
+	if (b->p == MAP_FAILED) {
+		ret = -errno;
+		b->p = NULL;
+		close(b->fd);
+		cfs_remove(name);
+		return ret;
+	}
+	return 0;
+}
+
+/* Its mapping and file closed: only what else holds the buffer remains. */
+static inline void tbuf_close(struct tbuf *b)
+{
+	if (b->p)
+		munmap(b->p, b->size);
+	if (b->fd >= 0)
+		close(b->fd);
+	b->p = NULL;
+	b->fd = -1;
+}
+
+static inline int tbuf_free(struct tbuf *b)
+{
+	tbuf_close(b);
+	return cfs_remove(b->name);
 }
 
 #endif /* MAPPER_CTL_UTIL_H */

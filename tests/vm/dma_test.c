@@ -233,73 +233,14 @@ static int kmsg_history(const char *needle, char *out, size_t len)
 
 /* ---- buffers ------------------------------------------------------------ */
 
-struct dbuf {
-	char name[32];
-	int index, fd;
-	size_t size;
-	unsigned char *p;
-};
-
-/*
- * A configfs buffer, contiguous and for a device as asked, open and mapped
- * (every page touched): 0 or -errno of the step that failed, nothing left.
- */
-static int dbuf_make(struct dbuf *b, const char *name, size_t size, int contiguous,
+/* tbuf_make() in ctl_util.h, for a device */
+static int dbuf_make(struct tbuf *b, const char *name, size_t size, int contiguous,
 		     const char *dma_device)
 {
-	char text[32];
-	int ret;
-
-	memset(b, 0, sizeof(*b));
-	b->fd = -1;
-	b->index = -1;
-	snprintf(b->name, sizeof(b->name), "%s", name);
-	b->size = size;
-	ret = cfs_mkdir(name);
-	if (ret)
-		return ret;
-	snprintf(text, sizeof(text), "%zu", size);
-	ret = cfs_write(name, "size", text);
-	if (!ret && contiguous)
-		ret = cfs_write(name, "contiguous", "1");
-	if (!ret && dma_device)
-		ret = cfs_write(name, "dma_device", dma_device);
-	if (!ret)
-		ret = cfs_write(name, "enable", "1");
-	if (ret) {
-		cfs_rmdir(name);
-		return ret;
-	}
-	b->index = (int)cfs_ll(name, "index");
-	b->fd = open_index(b->index, O_RDWR);
-	if (b->fd < 0) {
-		ret = -errno;
-		cfs_remove(name);
-		return ret;
-	}
-	b->p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, b->fd, 0);
-	if (b->p == MAP_FAILED) {
-		ret = -errno;
-		b->p = NULL;
-		close(b->fd);
-		cfs_remove(name);
-		return ret;
-	}
-	return 0;
+	return tbuf_make(b, name, size, contiguous, "dma_device", dma_device);
 }
 
-static int dbuf_free(struct dbuf *b)
-{
-	if (b->p)
-		munmap(b->p, b->size);
-	if (b->fd >= 0)
-		close(b->fd);
-	b->p = NULL;
-	b->fd = -1;
-	return cfs_remove(b->name);
-}
-
-static int edu_map(struct dbuf *b, size_t off, size_t len, const char *dir)
+static int edu_map(struct tbuf *b, size_t off, size_t len, const char *dir)
 {
 	return edu_write("buffer", "%s %zu %zu %s", b->name, off, len, dir);
 }
@@ -322,7 +263,7 @@ static uint64_t phys_of(const void *addr)
 }
 
 /* Whether the pages at buffer offsets @a and @a + page are adjacent in RAM. */
-static int adjacent(struct dbuf *b, size_t a)
+static int adjacent(struct tbuf *b, size_t a)
 {
 	uint64_t x = phys_of(b->p + a), y = phys_of(b->p + a + page);
 
@@ -334,7 +275,7 @@ static int adjacent(struct dbuf *b, size_t a)
  * RAM and that no DMA segment limit falls on (not a multiple of 64 KiB):
  * without an IOMMU a transfer across it stays inside one segment. 0: none.
  */
-static size_t inner_boundary(struct dbuf *b, size_t from)
+static size_t inner_boundary(struct tbuf *b, size_t from)
 {
 	size_t k;
 
@@ -366,7 +307,7 @@ static int sync_ioctl(int fd, unsigned int argsz, unsigned int flags, uint64_t o
  * 0, or a negative step that failed (-1 to_device, -2 from_device, -3 the
  * mapping's bytes, -4 read(), -5 the neighbours), *err the errno.
  */
-static int round_trip(struct dbuf *b, size_t src, size_t dst, size_t len, int *err)
+static int round_trip(struct tbuf *b, size_t src, size_t dst, size_t len, int *err)
 {
 	unsigned char want[XFER_MAX], got[XFER_MAX], before = 0, after = 0;
 
@@ -487,7 +428,7 @@ TEST_F(dma, data_goes_through_the_device_to_another_offset)
 {
 	const size_t size = 8 * MIB;
 	char line[256], want[256];
-	struct dbuf b;
+	struct tbuf b;
 	int segs;
 
 	ASSERT_EQ(0, dbuf_make(&b, "roundtrip", size, 0, NULL));
@@ -520,12 +461,12 @@ TEST_F(dma, data_goes_through_the_device_to_another_offset)
 	EXPECT_EQ(-1, edu_segments(line, sizeof(line)));
 	EXPECT_EQ(0, dev_ll(b.index, "dma_maps"));
 	EXPECT_FALSE(dma_maps_line("roundtrip", line, sizeof(line)));
-	EXPECT_EQ(0, dbuf_free(&b));
+	EXPECT_EQ(0, tbuf_free(&b));
 }
 
 TEST_F(dma, a_transfer_crosses_a_page_boundary)
 {
-	struct dbuf b;
+	struct tbuf b;
 	size_t k1, k2;
 
 	ASSERT_EQ(0, dbuf_make(&b, "crossing", 4 * MIB, 0, NULL));
@@ -538,7 +479,7 @@ TEST_F(dma, a_transfer_crosses_a_page_boundary)
 	ROUND_TRIP(&b, k1 - 100, k2 - 2000, 300);	/* both cross */
 	ROUND_TRIP(&b, k2 - 2000, k1 - 1, XFER_MAX);
 	EXPECT_EQ(0, edu_unmap());
-	EXPECT_EQ(0, dbuf_free(&b));
+	EXPECT_EQ(0, tbuf_free(&b));
 }
 
 /* ---- contiguous buffers ------------------------------------------------------ */
@@ -591,7 +532,7 @@ TEST_F(dma, a_contiguous_buffer_is_one_block_with_a_root_only_address)
 	struct mapper_info info;
 	char path[96], text[64];
 	unsigned long long phys;
-	struct dbuf b, plain;
+	struct tbuf b, plain;
 	size_t i;
 
 	ASSERT_EQ(0, dbuf_make(&b, "block", size, 1, NULL));
@@ -626,7 +567,7 @@ TEST_F(dma, a_contiguous_buffer_is_one_block_with_a_root_only_address)
 	EXPECT_EQ(0, dev_ll(plain.index, "contiguous"));
 	snprintf(path, sizeof(path), CLASS "/mapper%d/phys_addr", plain.index);
 	EXPECT_FALSE(exists(path));
-	EXPECT_EQ(0, dbuf_free(&plain));
+	EXPECT_EQ(0, tbuf_free(&plain));
 
 	/* DMA through it, across page boundaries */
 	pat_fill(b.p, size, 3);
@@ -634,19 +575,19 @@ TEST_F(dma, a_contiguous_buffer_is_one_block_with_a_root_only_address)
 	ROUND_TRIP(&b, 3 * page - 100, MIB + 5 * page - 2000, XFER_MAX);
 	ROUND_TRIP(&b, 17 * page - 1, size - 2 * page - 10, 20);
 	EXPECT_EQ(0, edu_unmap());
-	EXPECT_EQ(0, dbuf_free(&b));
+	EXPECT_EQ(0, tbuf_free(&b));
 
 	/* the page allocator's largest block, 4 MiB on x86-64 */
 	ASSERT_EQ(0, dbuf_make(&b, "largest", 4 * MIB, 1, NULL));
 	EXPECT_EQ(1, dev_ll(b.index, "contiguous"));
-	EXPECT_EQ(0, dbuf_free(&b));
+	EXPECT_EQ(0, tbuf_free(&b));
 }
 
 TEST_F(dma, a_contiguous_buffer_beyond_what_can_be_had_is_enomem)
 {
 	struct snap before = snap_take();
 	char line[256];
-	struct dbuf b;
+	struct tbuf b;
 	int kmsg = kmsg_open();
 
 	ASSERT_LE(0, kmsg);
@@ -688,7 +629,7 @@ TEST_F(dma, a_contiguous_buffer_comes_from_cma_where_there_is_cma)
 	const size_t size = 16 * MIB;
 	long long cma = read_ll(CLASS "/cma", -1), got0, got1, back0;
 	char path[96], text[64];
-	struct dbuf b;
+	struct tbuf b;
 	size_t i;
 
 	ASSERT_NE(-1, cma) {
@@ -722,7 +663,7 @@ TEST_F(dma, a_contiguous_buffer_comes_from_cma_where_there_is_cma)
 	ASSERT_EQ(0, edu_map(&b, 0, 0, "bidirectional"));
 	ROUND_TRIP(&b, 9 * MIB + 5 * page - 50, 3 * page - 70, XFER_MAX);	/* not at a 256 KiB segment limit */
 	EXPECT_EQ(0, edu_unmap());
-	EXPECT_EQ(0, dbuf_free(&b));
+	EXPECT_EQ(0, tbuf_free(&b));
 	if (back0 >= 0)
 		EXPECT_EQ(back0 + (long long)(size / page), cma_counter("release_pages_success")) {
 			TH_LOG("the block did not go back to the CMA area");
@@ -736,7 +677,7 @@ TEST_F(dma, a_buffer_for_the_device_needs_no_bouncing)
 	const size_t size = 8 * MIB;
 	long long used0, used1;
 	char text[64];
-	struct dbuf b;
+	struct tbuf b;
 	size_t i, high = 0;
 
 	ASSERT_EQ(0, dbuf_make(&b, "fordev", size, 0, edu));
@@ -765,7 +706,7 @@ TEST_F(dma, a_buffer_for_the_device_needs_no_bouncing)
 	ROUND_TRIP(&b, 100, 5 * MIB + 100, 2000);
 	ROUND_TRIP(&b, size - 3000, 3000, 3000);
 	EXPECT_EQ(0, edu_unmap());
-	EXPECT_EQ(0, dbuf_free(&b));
+	EXPECT_EQ(0, tbuf_free(&b));
 }
 
 /* The kernel's "software IO TLB: mapped [mem A-B]": the pool's end, 0 if unknown. */
@@ -792,7 +733,7 @@ TEST_F(dma, a_plain_buffer_bounces_and_needs_the_sync_ioctl)
 	long long used0, used1;
 	unsigned long long end;
 	char line[256];
-	struct dbuf b;
+	struct tbuf b;
 	size_t size;
 
 	if (self->iommu)
@@ -819,7 +760,7 @@ TEST_F(dma, a_plain_buffer_bounces_and_needs_the_sync_ioctl)
 		}
 		if (w < size)
 			break;
-		ASSERT_EQ(0, dbuf_free(&b));
+		ASSERT_EQ(0, tbuf_free(&b));
 	}
 	ASSERT_LE(size, 192 * MIB) {
 		TH_LOG("no 64 KiB of a 192 MiB buffer above 256 MiB: give the VM more RAM");
@@ -876,7 +817,7 @@ TEST_F(dma, a_plain_buffer_bounces_and_needs_the_sync_ioctl)
 
 	ASSERT_EQ(0, edu_unmap());
 	EXPECT_EQ(used0, swiotlb_used());
-	EXPECT_EQ(0, dbuf_free(&b));
+	EXPECT_EQ(0, tbuf_free(&b));
 }
 
 /* ---- behind an IOMMU ---------------------------------------------------------- */
@@ -898,7 +839,7 @@ TEST_F(dma, behind_an_iommu_a_scattered_buffer_is_one_segment)
 	size_t k, cuts[4];
 	int ncuts = 0, runs = 1, segs;
 	char line[256];
-	struct dbuf b;
+	struct tbuf b;
 
 	if (!self->iommu)
 		SKIP(return, "no IOMMU: the segments are the buffer's physical runs");
@@ -968,7 +909,7 @@ TEST_F(dma, behind_an_iommu_a_scattered_buffer_is_one_segment)
 	if (segs == 1)
 		ROUND_TRIP(&b, page - 1, size - page - 7, 9);
 	EXPECT_EQ(0, edu_unmap());
-	EXPECT_EQ(0, dbuf_free(&b));
+	EXPECT_EQ(0, tbuf_free(&b));
 }
 
 /* ---- two devices, one buffer ------------------------------------------------------ */
@@ -980,7 +921,7 @@ TEST_F(dma, two_devices_share_a_buffer_but_not_writable_bytes)
 	const size_t A = 100, B = one + 5000, C = 3 * one + 7000, D = two + 300;
 	unsigned char want[3000];
 	char line[256];
-	struct dbuf b;
+	struct tbuf b;
 	int kmsg;
 
 	if (!edu2[0])
@@ -1031,7 +972,7 @@ TEST_F(dma, two_devices_share_a_buffer_but_not_writable_bytes)
 	ASSERT_EQ(0, edu_unmap());
 	ASSERT_EQ(0, edu2_write("buffer", "\n"));
 	EXPECT_EQ(0, dma_maps_count("shared"));
-	EXPECT_EQ(0, dbuf_free(&b));
+	EXPECT_EQ(0, tbuf_free(&b));
 	close(kmsg);
 }
 
@@ -1047,7 +988,7 @@ static int cache_modes_supported(void)
 TEST_F(dma, removal_cache_changes_and_rmmod_wait_for_the_unmap)
 {
 	char line[256];
-	struct dbuf b;
+	struct tbuf b;
 	int kmsg = kmsg_open();
 
 	ASSERT_LE(0, kmsg);
@@ -1074,7 +1015,7 @@ TEST_F(dma, removal_cache_changes_and_rmmod_wait_for_the_unmap)
 		EXPECT_TRUE(dev_is(b.index, "cache", "wc"));
 		EXPECT_EQ(0, sysfs_write(b.index, "cache", "cached"));
 	}
-	EXPECT_EQ(0, dbuf_free(&b));
+	EXPECT_EQ(0, tbuf_free(&b));
 	EXPECT_FALSE(cfs_exists("held"));
 
 	/* rmmod of the sample while it maps a buffer: its remove() unmaps */
@@ -1085,7 +1026,7 @@ TEST_F(dma, removal_cache_changes_and_rmmod_wait_for_the_unmap)
 	EXPECT_FALSE(edu_loaded());
 	EXPECT_EQ(0, dev_ll(b.index, "dma_maps"));
 	EXPECT_FALSE(dma_maps_line("dropped", line, sizeof(line)));
-	EXPECT_EQ(0, dbuf_free(&b));
+	EXPECT_EQ(0, tbuf_free(&b));
 	EXPECT_EQ(0, load_ko(EDU_KO, ""));
 	close(kmsg);
 }
@@ -1096,7 +1037,7 @@ TEST_F(dma, bad_mappings_and_transfers_are_refused)
 {
 	const size_t size = MIB;
 	char line[256], longname[48];
-	struct dbuf b;
+	struct tbuf b;
 
 	ASSERT_EQ(0, dbuf_make(&b, "bad", size, 0, NULL));
 	/* nothing mapped */
@@ -1145,7 +1086,7 @@ TEST_F(dma, bad_mappings_and_transfers_are_refused)
 	EXPECT_EQ(0, to_dev(196608 - 100, 100));
 	EXPECT_EQ(0, edu_unmap());
 	EXPECT_EQ(0, edu_unmap());				/* nothing to do */
-	EXPECT_EQ(0, dbuf_free(&b));
+	EXPECT_EQ(0, tbuf_free(&b));
 }
 
 TEST_F(dma, bad_sync_requests_are_einval)
@@ -1155,7 +1096,7 @@ TEST_F(dma, bad_sync_requests_are_einval)
 	struct mapper_sync *big_sync = (struct mapper_sync *)big;
 	const size_t size = MIB;
 	struct mapper_info info;
-	struct dbuf b;
+	struct tbuf b;
 	int ro;
 
 	ASSERT_EQ(0, dbuf_make(&b, "syncs", size, 0, NULL));
@@ -1205,14 +1146,14 @@ TEST_F(dma, bad_sync_requests_are_einval)
 	EXPECT_EQ(-EINVAL, sync_ioctl(ro, 16, dev_to, 0, 0));
 	EXPECT_EQ(0, edu_unmap());
 	close(ro);
-	EXPECT_EQ(0, dbuf_free(&b));
+	EXPECT_EQ(0, tbuf_free(&b));
 }
 
 TEST_F(dma, bad_device_attributes_are_refused)
 {
 	struct snap before = snap_take();
 	char line[256];
-	struct dbuf b;
+	struct tbuf b;
 	int kmsg = kmsg_open();
 
 	ASSERT_LE(0, kmsg);
@@ -1227,7 +1168,7 @@ TEST_F(dma, bad_device_attributes_are_refused)
 	EXPECT_EQ(-EBUSY, cfs_write("fixed", "contiguous", "1"));
 	EXPECT_EQ(-EBUSY, cfs_write("fixed", "dma_device", edu));
 	EXPECT_EQ(0, cfs_ll("fixed", "contiguous"));
-	EXPECT_EQ(0, dbuf_free(&b));
+	EXPECT_EQ(0, tbuf_free(&b));
 	close(kmsg);
 }
 

@@ -236,79 +236,14 @@ static int cache_modes_supported(void)
 
 /* ---- buffers ----------------------------------------------------------- */
 
-struct mbuf {
-	char name[32];
-	int index, fd;
-	size_t size;
-	unsigned char *p;
-};
-
-/*
- * A configfs buffer (contiguous, in @cache mode, as asked), open read-write
- * and mapped: 0 or -errno of the step that failed, nothing left behind.
- */
-static int mbuf_make(struct mbuf *b, const char *name, size_t size, int contiguous,
+/* tbuf_make() in ctl_util.h, with a cache mode */
+static int mbuf_make(struct tbuf *b, const char *name, size_t size, int contiguous,
 		     const char *cache)
 {
-	char text[32];
-	int ret;
-
-	memset(b, 0, sizeof(*b));
-	b->fd = -1;
-	b->index = -1;
-	snprintf(b->name, sizeof(b->name), "%s", name);
-	b->size = size;
-	ret = cfs_mkdir(name);
-	if (ret)
-		return ret;
-	snprintf(text, sizeof(text), "%zu", size);
-	ret = cfs_write(name, "size", text);
-	if (!ret && contiguous)
-		ret = cfs_write(name, "contiguous", "1");
-	if (!ret && cache)
-		ret = cfs_write(name, "cache", cache);
-	if (!ret)
-		ret = cfs_write(name, "enable", "1");
-	if (ret) {
-		cfs_rmdir(name);
-		return ret;
-	}
-	b->index = (int)cfs_ll(name, "index");
-	b->fd = open_index(b->index, O_RDWR);
-	if (b->fd < 0) {
-		ret = -errno;
-		cfs_remove(name);
-		return ret;
-	}
-	b->p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, b->fd, 0);
-	if (b->p == MAP_FAILED) {
-		ret = -errno;
-		b->p = NULL;
-		close(b->fd);
-		cfs_remove(name);
-		return ret;
-	}
-	return 0;
+	return tbuf_make(b, name, size, contiguous, "cache", cache);
 }
 
-/* Its mapping and file closed: only what else holds the buffer remains. */
-static void mbuf_close(struct mbuf *b)
-{
-	if (b->p)
-		munmap(b->p, b->size);
-	if (b->fd >= 0)
-		close(b->fd);
-	b->p = NULL;
-	b->fd = -1;
-}
-
-static int mbuf_free(struct mbuf *b)
-{
-	mbuf_close(b);
-	return cfs_remove(b->name);
-}
-
-static long long maps_of(struct mbuf *b)
+static long long maps_of(struct tbuf *b)
 {
 	return dev_ll(b->index, "maps");
 }
@@ -735,7 +670,7 @@ static void hexdump_c(char *out, size_t len, const unsigned char *p, size_t n,
 }
 
 /* mapper-dump -s @off -n 64 of /dev/mapperN prints @want's 64 bytes there. */
-static void dump_shows(struct __test_metadata *_metadata, struct mbuf *b, size_t off,
+static void dump_shows(struct __test_metadata *_metadata, struct tbuf *b, size_t off,
 		       const unsigned char *want)
 {
 	char dev[32], skip[32], expect[1024];
@@ -759,7 +694,7 @@ static void dump_shows(struct __test_metadata *_metadata, struct mbuf *b, size_t
  * same in mapper-dump's output. @dma_maps: the device mappings expected
  * while all are queued (-1: not checked). Closes the exports.
  */
-static void capture_dmabuf(struct __test_metadata *_metadata, struct cap *c, struct mbuf *b,
+static void capture_dmabuf(struct __test_metadata *_metadata, struct cap *c, struct tbuf *b,
 			   const size_t *off, size_t len, const unsigned char *ref, int dma_maps)
 {
 	int efd[CAP_BUFS], filled[CAP_BUFS] = { 0 };
@@ -938,7 +873,7 @@ TEST_F(dmabuf, bad_flags_ranges_and_sizes_are_refused_and_make_nothing)
 	struct mapper_export_dmabuf e, *at;
 	const uint64_t pmask = ~(uint64_t)(page - 1);
 	char line[256];
-	struct mbuf b;
+	struct tbuf b;
 	int fds, ro, fd, kmsg = kmsg_open();
 	unsigned char *two;
 
@@ -1029,7 +964,7 @@ TEST_F(dmabuf, bad_flags_ranges_and_sizes_are_refused_and_make_nothing)
 	close(ro);
 	EXPECT_EQ(fds, fd_count());
 	EXPECT_EQ(0, dev_ll(b.index, "exports"));
-	EXPECT_EQ(0, mbuf_free(&b));
+	EXPECT_EQ(0, tbuf_free(&b));
 	close(kmsg);
 }
 
@@ -1040,7 +975,7 @@ TEST_F(dmabuf, an_export_is_a_dma_buf_fd_counted_in_sysfs_and_bufinfo)
 	char text[128], cmd[128];
 	int e1, e2, e3, status;
 	ino_t ino1, ino3;
-	struct mbuf b;
+	struct tbuf b;
 	pid_t pid;
 	ssize_t n;
 
@@ -1103,7 +1038,7 @@ TEST_F(dmabuf, an_export_is_a_dma_buf_fd_counted_in_sysfs_and_bufinfo)
 	EXPECT_EQ(page, size);
 
 	/* the exports live on without the device's file; each close counts */
-	mbuf_close(&b);
+	tbuf_close(&b);
 	EXPECT_EQ(3, dev_ll(b.index, "exports"));
 	EXPECT_EQ(0, dev_ll(b.index, "opens"));
 	close(e1);
@@ -1120,14 +1055,14 @@ TEST_F(dmabuf, rmmod_is_refused_while_a_dma_buf_lives)
 {
 	long long total = total_bytes();
 	unsigned char *m;
-	struct mbuf b;
+	struct tbuf b;
 	int e;
 
 	ASSERT_EQ(0, mbuf_make(&b, "pinned", MIB, 0, NULL));
 	pat_fill(b.p, b.size, 11);
 	e = export(b.fd, O_RDWR | O_CLOEXEC, 0, 0);
 	ASSERT_LE(0, e);
-	mbuf_close(&b);
+	tbuf_close(&b);
 	/* Only the dma-buf holds the buffer now, and no configfs item the module. */
 	ASSERT_EQ(0, cfs_write(b.name, "detach", "1"));
 	ASSERT_EQ(0, cfs_rmdir(b.name));
@@ -1150,7 +1085,7 @@ TEST_F(dmabuf, strict_removal_is_busy_lazy_removal_leaves_the_dma_buf_working)
 	long long total = total_bytes();
 	char line[256], want[128];
 	unsigned char *m, *m2;
-	struct mbuf b;
+	struct tbuf b;
 	int e, kmsg = kmsg_open();
 
 	ASSERT_LE(0, kmsg);
@@ -1158,7 +1093,7 @@ TEST_F(dmabuf, strict_removal_is_busy_lazy_removal_leaves_the_dma_buf_working)
 	pat_fill(b.p, b.size, 12);
 	e = export(b.fd, O_RDWR | O_CLOEXEC, MIB, 0);
 	ASSERT_LE(0, e);
-	mbuf_close(&b);
+	tbuf_close(&b);
 
 	EXPECT_EQ(-EBUSY, cfs_write(b.name, "enable", "0"));
 	snprintf(want, sizeof(want), "strict (mapper%d): busy: 1 dma-buf: not removed", b.index);
@@ -1192,7 +1127,7 @@ TEST_F(dmabuf, strict_removal_is_busy_lazy_removal_leaves_the_dma_buf_working)
 TEST_F(dmabuf, the_cache_mode_stays_while_exported)
 {
 	unsigned char *m;
-	struct mbuf b;
+	struct tbuf b;
 	int e;
 
 	if (!cache_modes_supported())
@@ -1223,7 +1158,7 @@ TEST_F(dmabuf, the_cache_mode_stays_while_exported)
 	EXPECT_EQ(EINVAL, errno);
 	close(e);
 	EXPECT_EQ(0, sysfs_write(b.index, "cache", "cached"));
-	EXPECT_EQ(0, mbuf_free(&b));
+	EXPECT_EQ(0, tbuf_free(&b));
 }
 
 /* ---- 2. the dma-buf's own mmap, DMA_BUF_IOCTL_SYNC --------------------------- */
@@ -1232,7 +1167,7 @@ TEST_F(dmabuf, the_dma_bufs_mmap_is_the_buffer_at_the_export_offset)
 {
 	const size_t off = MIB, len = 2 * MIB;
 	unsigned char *m, *m2, *r, got[4096];
-	struct mbuf b;
+	struct tbuf b;
 	int e, ro;
 
 	ASSERT_EQ(0, mbuf_make(&b, "view", 4 * MIB, 0, NULL));
@@ -1300,7 +1235,7 @@ TEST_F(dmabuf, the_dma_bufs_mmap_is_the_buffer_at_the_export_offset)
 	munmap(m, len);
 	EXPECT_EQ(1, maps_of(&b));
 	close(e);
-	EXPECT_EQ(0, mbuf_free(&b));
+	EXPECT_EQ(0, tbuf_free(&b));
 }
 
 TEST_F(dmabuf, dma_buf_ioctl_sync_brackets_cpu_access)
@@ -1308,7 +1243,7 @@ TEST_F(dmabuf, dma_buf_ioctl_sync_brackets_cpu_access)
 	const uint64_t flags[] = { DMA_BUF_SYNC_READ, DMA_BUF_SYNC_WRITE, DMA_BUF_SYNC_RW };
 	struct pollfd p;
 	unsigned char *m;
-	struct mbuf b;
+	struct tbuf b;
 	int e, ro;
 
 	ASSERT_EQ(0, mbuf_make(&b, "sync", MIB, 0, NULL));
@@ -1342,7 +1277,7 @@ TEST_F(dmabuf, dma_buf_ioctl_sync_brackets_cpu_access)
 	close(ro);
 	munmap(m, MIB);
 	close(e);
-	EXPECT_EQ(0, mbuf_free(&b));
+	EXPECT_EQ(0, tbuf_free(&b));
 }
 
 /* ---- 3. SCM_RIGHTS ---------------------------------------------------------- */
@@ -1391,7 +1326,7 @@ static void pass_over_a_socket(struct __test_metadata *_metadata, int lazy)
 	const size_t off = page, len = MIB;
 	long long total = total_bytes();
 	int sv[2], e, status;
-	struct mbuf b;
+	struct tbuf b;
 	pid_t pid;
 
 	/* The child first: it inherits nothing of the buffer's. */
@@ -1412,7 +1347,7 @@ static void pass_over_a_socket(struct __test_metadata *_metadata, int lazy)
 	ASSERT_EQ(0, send_fd(sv[0], e));
 	/* The exporter lets go of everything: the dma-buf is in flight only. */
 	close(e);
-	mbuf_close(&b);
+	tbuf_close(&b);
 	EXPECT_EQ(1, dev_ll(b.index, "exports"));
 	EXPECT_EQ(0, dev_ll(b.index, "opens"));
 	EXPECT_EQ(0, maps_of(&b));
@@ -1443,7 +1378,7 @@ static void pass_over_a_socket(struct __test_metadata *_metadata, int lazy)
 	EXPECT_TRUE(pat_at(b.p, off, 0, 5));
 	EXPECT_TRUE(pat_at(b.p + off, len, off, 6));
 	EXPECT_TRUE(pat_at(b.p + off + len, b.size - off - len, off + len, 5));
-	EXPECT_EQ(0, mbuf_free(&b));
+	EXPECT_EQ(0, tbuf_free(&b));
 }
 
 TEST_F(dmabuf, a_dma_buf_passed_over_a_socket_outlives_the_exporters_files)
@@ -1468,7 +1403,7 @@ TEST_F(dmabuf, vgem_imports_by_prime_and_maps_through_mapper)
 	uint32_t h, h2;
 	struct pollfd p;
 	unsigned char *m;
-	struct mbuf b;
+	struct tbuf b;
 	int card, e, back, ret, maps = vgem_maps_at_import();
 	ino_t ino;
 
@@ -1575,7 +1510,7 @@ TEST_F(dmabuf, vgem_imports_by_prime_and_maps_through_mapper)
 	close(back);
 	EXPECT_EQ(0, dev_ll(b.index, "exports"));
 	close(card);
-	EXPECT_EQ(0, mbuf_free(&b));
+	EXPECT_EQ(0, tbuf_free(&b));
 }
 
 TEST_F(dmabuf, vgem_imports_follow_the_rules_of_device_mappings)
@@ -1583,7 +1518,7 @@ TEST_F(dmabuf, vgem_imports_follow_the_rules_of_device_mappings)
 	char card_path[32], line[512];
 	int card, card2, ro, a, c, d, maps = vgem_maps_at_import();
 	uint32_t ha, hc, hd, h;
-	struct mbuf b;
+	struct tbuf b;
 	int kmsg = kmsg_open();
 
 	ASSERT_LE(0, kmsg);
@@ -1651,7 +1586,7 @@ out:
 	close(d);
 	EXPECT_EQ(0, dev_ll(b.index, "exports"));
 	close(card);
-	EXPECT_EQ(0, mbuf_free(&b));
+	EXPECT_EQ(0, tbuf_free(&b));
 	close(kmsg);
 }
 
@@ -1677,7 +1612,7 @@ TEST_F_TIMEOUT(dmabuf, vivid_captures_into_mapper_dma_bufs, 300)
 	size_t off[CAP_BUFS], len, need;
 	unsigned char *ref;
 	struct cap c;
-	struct mbuf b;
+	struct tbuf b;
 
 	NEED("vivid", vivid_here());
 	cap_setup(_metadata, &c);
@@ -1693,7 +1628,7 @@ TEST_F_TIMEOUT(dmabuf, vivid_captures_into_mapper_dma_bufs, 300)
 	free(ref);
 	close(c.fd);
 	self->video = -1;
-	EXPECT_EQ(0, mbuf_free(&b));
+	EXPECT_EQ(0, tbuf_free(&b));
 }
 
 TEST_F_TIMEOUT(dmabuf, vivid_dma_contig_captures_into_a_contiguous_buffer, 300)
@@ -1702,7 +1637,7 @@ TEST_F_TIMEOUT(dmabuf, vivid_dma_contig_captures_into_a_contiguous_buffer, 300)
 	char text[256], line[512];
 	unsigned char *ref;
 	struct cap c;
-	struct mbuf b;
+	struct tbuf b;
 	int ro, e, o, kmsg = kmsg_open();
 
 	ASSERT_LE(0, kmsg);
@@ -1759,7 +1694,7 @@ TEST_F_TIMEOUT(dmabuf, vivid_dma_contig_captures_into_a_contiguous_buffer, 300)
 	free(ref);
 	close(c.fd);
 	self->video = -1;
-	EXPECT_EQ(0, mbuf_free(&b));
+	EXPECT_EQ(0, tbuf_free(&b));
 	close(kmsg);
 }
 
@@ -1773,7 +1708,7 @@ TEST_F_TIMEOUT(dmabuf, every_importer_gives_everything_back, 120)
 	unsigned char *m;
 	int card, e, ev[2];
 	struct cap c;
-	struct mbuf b;
+	struct tbuf b;
 	uint32_t h;
 
 	NEED("vgem", vgem_here());
@@ -1819,7 +1754,7 @@ TEST_F_TIMEOUT(dmabuf, every_importer_gives_everything_back, 120)
 	close(card);
 	close(c.fd);
 	self->video = -1;
-	mbuf_close(&b);
+	tbuf_close(&b);
 	EXPECT_EQ(0, dev_ll(b.index, "exports"));
 	EXPECT_EQ(0, dev_ll(b.index, "dma_maps"));
 	EXPECT_EQ(0, dev_ll(b.index, "maps"));
@@ -1840,7 +1775,7 @@ TEST_F(dmabuf, vivid_cannot_capture_into_a_read_only_export)
 	struct v4l2_buffer vb;
 	char line[256];
 	struct cap c;
-	struct mbuf b;
+	struct tbuf b;
 	int ro, kmsg = kmsg_open();
 
 	ASSERT_LE(0, kmsg);
@@ -1867,7 +1802,7 @@ TEST_F(dmabuf, vivid_cannot_capture_into_a_read_only_export)
 	EXPECT_EQ(0, dev_ll(b.index, "exports"));
 	close(c.fd);
 	self->video = -1;
-	EXPECT_EQ(0, mbuf_free(&b));
+	EXPECT_EQ(0, tbuf_free(&b));
 	close(kmsg);
 }
 
