@@ -537,19 +537,24 @@ static int wb_check(const char *file)
 #define CFS		"/sys/kernel/config/mapper"
 #define CFS_ITEM	"fault"
 
-static int cfs_write(const char *attr, const char *text)
+static int write_path(const char *path, const char *text)
 {
-	char path[128];
-	int fd, ret = 0;
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
 
-	snprintf(path, sizeof(path), CFS "/" CFS_ITEM "/%s", attr);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno;
 	if (write(fd, text, strlen(text)) < 0)
 		ret = errno;
 	close(fd);
 	return ret;
+}
+
+static int cfs_write(const char *attr, const char *text)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), CFS "/" CFS_ITEM "/%s", attr);
+	return write_path(path, text);
 }
 
 /* An attribute of the item as a number; -999 if it cannot be read. */
@@ -818,18 +823,6 @@ static size_t dev_size(void)
  */
 #define EDU_DRIVER	"/sys/bus/pci/drivers/mapper_edu"
 static char edu_buffer[320];	/* its "buffer" attribute */
-
-static int write_path(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return errno;
-	if (write(fd, text, strlen(text)) < 0)
-		ret = errno;
-	close(fd);
-	return ret;
-}
 
 static long read_long(const char *path)
 {
