@@ -95,14 +95,18 @@ check-debug: $(DEBUG_STEPS)
 # the faults mode maps buffers for a device. (Not pci=noacpi: without ACPI's
 # host bridge windows, q35's first edu BAR is not reserved and its probe
 # fails; q35's own interrupt routing methods run in time under KASAN.)
+# And with the dma-buf tests' importers, vgem and vivid (mk/dmabuf.mk): the
+# debug mode runs the dma-buf tests, faults injects into export, attach and
+# map, stress exports among its operations.
 $(DEBUG_STEPS): check-debug-%: vm-deps debug-kernel vm-tests $(OUT)/debug/vm/mapper_test \
-		$(OUT)/debug/vm/ctl_test $(OUT)/debug/vm/dma_test
+		$(OUT)/debug/vm/ctl_test $(OUT)/debug/vm/dma_test $(OUT)/debug/vm/dmabuf_test
 	@$(TOP)/tests/lib/build-module $(DEBUG_ENV) $(OUT)/debug/$* --src $(DEBUG_SRC) --name debug-$*
 	@rc=0; $(call vm-run,debug-$*,$(OUT)/debug/$*,$(OUT)/debug/$*/vm,$*,\
 		--file $(OUT)/debug/vm/mapper_test:/bin/mapper_test \
 		--file $(OUT)/debug/vm/ctl_test:/bin/ctl_test \
 		--file $(OUT)/debug/vm/dma_test:/bin/dma_test \
-		$(DMA_VM_iommu) $(call dma-log,$(OUT)/debug/$*/vm) --mem $(DEBUG_MEM) \
+		--file $(OUT)/debug/vm/dmabuf_test:/bin/dmabuf_test \
+		$(DMA_VM_iommu) $(DMABUF_VM) $(call dma-log,$(OUT)/debug/$*/vm) --mem $(DEBUG_MEM) \
 		--timeout $(DEBUG_TIMEOUT) --append "$(DEBUG_KARGS) $(VM_ARGS)" \
 		$(DEBUG_PARAMS_$*),$(DEBUG_ENV)) || rc=1; \
 	$(call dma-log-check,$(OUT)/debug/$*/vm,debug-$*) || rc=1; \

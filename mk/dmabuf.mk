@@ -41,6 +41,18 @@ $(OUT)/vm/dmabuf_test: $(TOP)/tests/vm/dmabuf_test.c $(TOP)/tests/vm/ctl_util.h 
 
 VM_BINS += $(OUT)/vm/dmabuf_test
 
+# The debug kernel's (mk/debug.mk): the kselftest timeout raised as for its suite.
+$(OUT)/debug/vm/dmabuf_test: $(TOP)/tests/vm/dmabuf_test.c $(TOP)/tests/vm/ctl_util.h \
+		$(TOP)/tests/vm/vm_util.h $(TOP)/src/uapi/mapper.h $(OUT)/debug/harness/kselftest_harness.h
+	@mkdir -p $(@D)
+	$(if $(DMABUF_DRM_UAPI),,$(error no /usr/src/linux-headers-*-common/include/uapi/drm: install linux-headers-amd64 (tests/lib/deps vm)))
+	$(TEST_CC) -static -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare \
+		-Wno-format-truncation -I$(OUT)/debug/harness -I$(TOP)/src/uapi \
+		-idirafter $(DMABUF_DRM_UAPI) -D__user= -o $@ $<
+
+# Made once before the steps run side by side (the Makefile's check-prepare).
+check-prepare: $(OUT)/debug/vm/dmabuf_test
+
 .PHONY: check-dmabuf fresh-check-dmabuf
 
 check-dmabuf: vm-deps vm-tests $(KENV)

@@ -216,13 +216,19 @@ static void mapper_dma_count(struct mapper_buf *buf, int n)
 /*
  * @shared: a dma-buf importer's (dmabuf.c), which may overlap others: the
  * importers of one dma-buf order their devices' access through its fences,
- * as the dma-buf contract has it, and mapper cannot know those.
+ * as the dma-buf contract has it, and mapper cannot know those. An
+ * overlapping one is mapped as the DMA API documents for a buffer shared
+ * by several devices (dma-attributes.rst): DMA_ATTR_SKIP_CPU_SYNC, which
+ * also tells DMA_API_DEBUG that the overlap is meant; then synced for the
+ * device as a plain map would be, since swiotlb may have given this
+ * device a bounce buffer of its own that nothing has filled yet.
  */
 struct sg_table *__mapper_dma_map(struct mapper_buf *buf, struct device *dev,
 				  size_t offset, size_t len, enum dma_data_direction dir,
 				  bool shared)
 {
 	struct mapper_dma *m, *o;
+	unsigned long attrs = 0;
 	int ret;
 
 	if (!buf || !dev || !valid_dma_direction(dir)) {
@@ -263,20 +269,24 @@ struct sg_table *__mapper_dma_map(struct mapper_buf *buf, struct device *dev,
 	mutex_unlock(&buf->vmap_lock);
 
 	mutex_lock(&buf->dma_lock);
-	o = shared ? NULL : mapper_dma_overlap(buf, m);
-	if (o) {
+	o = mapper_dma_overlap(buf, m);
+	if (o && shared) {
+		attrs = DMA_ATTR_SKIP_CPU_SYNC;
+	} else if (o) {
 		pr_err("%s: DMA map of %#zx+%#zx for %s: overlaps the device-writable mapping %#zx+%#zx for %s\n",
 		       mapper_buf_name(buf), offset, len, dev_name(dev), o->offset, o->len,
 		       dev_name(o->dev));
 		ret = -EBUSY;
 		goto uncount;
 	}
-	ret = dma_map_sgtable(dev, &m->sgt, dir, 0);
+	ret = dma_map_sgtable(dev, &m->sgt, dir, attrs);
 	if (ret) {
 		pr_err("%s: DMA map of %#zx+%#zx for %s failed: %d\n",
 		       mapper_buf_name(buf), offset, len, dev_name(dev), ret);
 		goto uncount;
 	}
+	if (attrs & DMA_ATTR_SKIP_CPU_SYNC)
+		dma_sync_sgtable_for_device(dev, &m->sgt, dir);
 	m->dev = get_device(dev);
 	mapper_dma_hold(buf);
 	list_add_tail(&m->node, &buf->dma_maps);

@@ -36,8 +36,10 @@
  * sync=0 it leaves that to user space (MAPPER_IOC_SYNC on /dev/mapperN,
  * mapper(4)): the tests prove that ioctl that way.
  *
- * Built with mapper, never installed by DKMS: it shows how a driver uses the
- * DMA API, and the in-VM tests (tests/vm/dma_test.c) use it.
+ * Built and installed with mapper (DKMS too, as mapper_sample): it shows how
+ * a driver uses the DMA API, the in-VM tests (tests/vm/dma_test.c) use it,
+ * and it binds only to QEMU's edu device (PCI 1234:11e8), so on a machine
+ * without one it is never loaded.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
