@@ -53,17 +53,21 @@ $(OUT)/vm/mapper-demo: $(TOP)/tests/vm/demo.c
 
 VM_BINS += $(OUT)/vm/mapper_test $(OUT)/vm/mapper-demo $(OUT)/vm/ctl_test $(OUT)/vm/numa_test
 
-# $(call vm-run,NAME,MODULE-DIR,OUT-DIR,MODE,tests/lib/vm options[,KERNEL-ENV])
+# $(call vm-run,NAME,MODULE-DIR,OUT-DIR,MODE,tests/lib/vm options[,KERNEL-ENV[,ARCH]])
+# ARCH (arm64): a guest of that architecture, with its busybox and the test
+# programs of VM_BINS built for it in $(OUT)/ARCH/vm (mk/arm64.mk).
 VM_FILES = $(foreach b,$(VM_BINS),--file $(b)) \
 	$(foreach t,$(wildcard $(TOP)/tests/vm/*.t),--file $(t):/tests/$(notdir $(t))) \
 	$(foreach s,$(wildcard $(TOP)/tests/vm/*.sh),--file $(s):/$(notdir $(s)))
+vm-files = $(if $(1),$(subst --file $(OUT)/vm/,--file $(OUT)/$(1)/vm/,$(VM_FILES)),$(VM_FILES))
 define vm-run
 	$(TOP)/tests/lib/vm --name '$(1)' --env $(if $(6),$(6),$(KENV)) --out $(3) \
+		$(if $(7),--arch $(7) --busybox $(VM_BUSYBOX_$(7))) \
 		--file $(2)/mod/mapper.ko:/lib/modules/mapper.ko \
 		--file $(2)/mod/samples/mapper_sample.ko:/lib/modules/mapper_sample.ko \
 		$$([ -f $(2)/mod/samples/mapper_edu.ko ] && \
 			echo --file $(2)/mod/samples/mapper_edu.ko:/lib/modules/mapper_edu.ko) \
-		--module configfs --module 'brd rd_nr=1 rd_size=1024' $(VM_FILES) $(5) -- sh /$(4).sh
+		--module configfs --module 'brd rd_nr=1 rd_size=1024' $(call vm-files,$(7)) $(5) -- sh /$(4).sh
 endef
 
 # vm-tests builds $(VM_BINS): it is read after every mk/*.mk adding to it.

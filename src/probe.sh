@@ -6,6 +6,9 @@
 # Test-compiles each probes/NAME.c against the kernel in KDIR, as configure
 # would, and writes OUT with "#define MAPPER_HAVE_NAME 1" for each that builds.
 # OUT is only rewritten when its content changes, so rebuilds stay incremental.
+# The make here starts with MAKEFLAGS cleared (below): a cross build's ARCH=
+# and CROSS_COMPILE= (and CC=) must come as make arguments, as src/Makefile
+# passes them, or the probes would be built for the host and all say "no".
 set -eu
 
 kdir=$1

@@ -1,0 +1,71 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# arm64, the embedded developer's machine: Debian's arm64 kernels, mapper
+# cross-built for them (W=1, warnings fail) and booted under
+# qemu-system-aarch64 -M virt -cpu max (TCG here; KVM on an arm64 host).
+#
+#   make check-matrix-arm64-6.1    bookworm's arm64 kernel (also -6.12: trixie,
+#                                  -7.x: sid): prepared (tests/kernels/prepare
+#                                  arm64-SERIES), built, and the in-VM suite
+#                                  booted plain and with the debug allocator
+#                                  options (KFENCE where the kernel has it),
+#                                  with vgem and vivid (mk/dmabuf.mk); one
+#                                  step of make check each
+#   make check-matrix-arm64        every series of ARM64_MATRIX
+#   make arm64-tests               the test programs of VM_BINS, static
+#                                  aarch64 binaries in $(OUT)/arm64/vm
+#
+# The test programs are built by the rules that build them for x86-64, in a
+# make of their own with OUT=$(OUT)/arm64 and the cross compiler; json-c
+# (mapper-dump, mapperctl) and busybox come from bookworm's arm64 packages,
+# unpacked (tests/kernels/prepare arm64-sysroot).
+
+ARM64_MATRIX     ?= 6.1 6.12 7.x
+ARM64_CC         ?= aarch64-linux-gnu-gcc
+ARM64_SYSROOT    := $(CACHE)/kernels/arm64-sysroot/root
+VM_BUSYBOX_arm64 := $(ARM64_SYSROOT)/bin/busybox
+ARM64_STEPS      := $(addprefix check-matrix-arm64-,$(ARM64_MATRIX))
+
+.PHONY: arm64-deps arm64-sysroot arm64-tests check-matrix-arm64 $(ARM64_STEPS) \
+	fresh-check-matrix-arm64
+
+arm64-deps:
+	@$(TOP)/tests/lib/deps vm arm64
+
+arm64-sysroot: arm64-deps
+	@MAPPER_CACHE=$(CACHE) $(TOP)/tests/kernels/prepare arm64-sysroot
+
+arm64-tests: arm64-sysroot
+	@$(MAKE) --no-print-directory OUT=$(OUT)/arm64 TEST_CC=$(ARM64_CC) \
+		CC='$(ARM64_CC) -isystem $(ARM64_SYSROOT)/usr/include -L$(ARM64_SYSROOT)/usr/lib/aarch64-linux-gnu' \
+		vm-tests
+
+check-matrix-arm64: $(ARM64_STEPS)
+
+# As mk/matrix.mk's series, on -M virt; no edu there yet (its 28-bit DMA
+# mask reaches no RAM of virt, which starts at 1 GiB, without an IOMMU).
+define arm64-series
+	d=$(OUT)/matrix/arm64-$(1) env=$(CACHE)/kernels/arm64-$(1)/env; rm -rf $$d; mkdir -p $$d; \
+	if MAPPER_CACHE=$(CACHE) $(TOP)/tests/kernels/prepare arm64-$(1) >$$d/prepare.log 2>&1; then \
+		echo "ok - arm64-$(1): Debian's kernel prepared ($$(. $$env && echo $$KVER))"; \
+	else \
+		echo "not ok - arm64-$(1): Debian's kernel prepared ($$d/prepare.log)"; \
+		tail -n 20 $$d/prepare.log | sed 's/^/#   /'; exit 1; \
+	fi; \
+	$(TOP)/tests/lib/build-module $$env $$d --name arm64-$(1) || exit 1; \
+	kfence=$$(. $$env && [ "$$KFENCE" = 1 ] && echo kfence.sample_interval=10); rc=0; \
+	$(call vm-run,arm64-$(1) plain,$$d,$$d/plain,check,$(DMABUF_VM),$$env,arm64) || rc=1; \
+	$(call vm-run,arm64-$(1) debug,$$d,$$d/debug,check,$(DMABUF_VM) \
+		--append "$(VM_DEBUG_ARGS) $$kfence",$$env,arm64) || rc=1; \
+	exit $$rc
+endef
+
+$(ARM64_STEPS): check-matrix-arm64-%: arm64-tests
+	@$(call arm64-series,$*)
+
+# check-fresh's subject (mk/fresh.mk): the first series (the dpkg -x kind)
+# prepared, mapper and the test programs built for it.
+fresh-check-matrix-arm64: arm64-tests
+	MAPPER_CACHE=$(CACHE) $(TOP)/tests/kernels/prepare arm64-6.1
+	$(TOP)/tests/lib/build-module $(CACHE)/kernels/arm64-6.1/env $(OUT)/matrix/arm64-6.1
+
