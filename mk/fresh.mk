@@ -69,4 +69,13 @@ fresh-check-packages: packages-deps
 	$(MAKE) --no-print-directory deb
 	$(MAKE) --no-print-directory rpm
 
+# make repo with a throw-away key is check-repo's first build (make deb and
+# make rpm inside it).
+.PHONY: fresh-check-repo
+fresh-check-repo: repo-deps packages-deps
+	key=$$($(TOP)/tests/repo/testkey $(OUT)/fresh-repo/gnupg) && \
+	GNUPGHOME=$(OUT)/fresh-repo/gnupg $(MAKE) --no-print-directory repo GPG_KEY=$$key \
+		REPO_DIR=$(OUT)/fresh-repo/repo; \
+	rc=$$?; gpgconf --homedir $(OUT)/fresh-repo/gnupg --kill gpg-agent; exit $$rc
+
 CHECK_TARGETS += check-fresh

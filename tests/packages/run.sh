@@ -55,13 +55,7 @@ HERE=$TOP/tests/packages
 WORK=$CACHE/packages
 ROOT=$WORK/root
 LOGS=$OUT/packages/logs
-BASE_PKGS="systemd-sysv,udev,kmod,linux-image-amd64,linux-headers-amd64,man-db"
-BASE=$WORK/bookworm-base-$(echo "$BASE_PKGS" | md5sum | cut -c1-8).tar.zst
-# Only install and purge happen there (no boot): udev, so that
-# /usr/lib/udev/rules.d belongs to another package as on real systems; no
-# openssl, which mapper-dkms must bring for DKMS to sign.
-TRIXIE_PKGS="udev,kmod,linux-headers-amd64"
-TRIXIE_BASE=$WORK/trixie-base-$(echo "$TRIXIE_PKGS" | md5sum | cut -c1-8).tar.zst
+# The clean roots' bases, BASE (bookworm) and TRIXIE_BASE: tests/lib/roots.
 TRIXIE_ROOT=$WORK/root-trixie
 # autopkgtest's and piuparts' base: what they add is what the packages
 # bring. systemd and the headers are there as on the systems mapper is for
@@ -72,75 +66,12 @@ TOOLS_PKGS="apt-utils,systemd,linux-headers-amd64"
 TOOLS_BASE=$WORK/bookworm-tools-$(echo "$TOOLS_PKGS" | md5sum | cut -c1-8).tar.gz
 VERSION=$(sed -n 's/^#define MAPPER_VERSION "\(.*\)"/\1/p' "$TOP/src/version.h")
 
-mkdir -p "$WORK/apt-archives/partial" "$LOGS"
+# The runner (run, say, die, skip, note), the roots (withmounts, inroot,
+# apt_in, make_base) and the checks of DKMS's work (installed, signed).
+ONLY=${PKG_ONLY:-} ONLY_VAR=PKG_ONLY
+# shellcheck source=../lib/roots
+. "$TOP/tests/lib/roots"
 rm -f "$LOGS"/*.log
-
-pass=0 fail=0 skip=0
-declare -A failed
-
-# run NAME FUNCTION [needs...]: one test; its output goes to $LOGS/NAME.log.
-# A test that cannot run here calls skip REASON; what it passes to note is
-# shown as diagnostics.
-run() {
-	local name=$1 fn=$2 t0 rc
-	shift 2
-	if [ -n "${PKG_ONLY:-}" ] && [[ " $PKG_ONLY " != *" $name "* ]]; then
-		echo "ok - $name # SKIP not in PKG_ONLY"
-		skip=$((skip + 1))
-		return
-	fi
-	for dep in "$@"; do
-		if [ -n "${failed[$dep]:-}" ]; then
-			echo "not ok - $name (needs $dep, which failed)"
-			failed[$name]=1 fail=$((fail + 1))
-			return
-		fi
-	done
-	t0=$(date +%s)
-	rm -f "$LOGS/$name.skip" "$LOGS/$name.note"
-	CUR=$name
-	("$fn") >"$LOGS/$name.log" 2>&1
-	rc=$?
-	if [ $rc = 77 ] && [ -s "$LOGS/$name.skip" ]; then
-		echo "ok - $name # SKIP $(cat "$LOGS/$name.skip")"
-		skip=$((skip + 1))
-	elif [ $rc = 0 ]; then
-		echo "ok - $name ($(($(date +%s) - t0)) s)"
-		pass=$((pass + 1))
-	else
-		echo "not ok - $name ($(($(date +%s) - t0)) s)"
-		echo "# last lines of $LOGS/$name.log:"
-		tail -n 25 "$LOGS/$name.log" | sed 's/^/#   /'
-		failed[$name]=1 fail=$((fail + 1))
-	fi
-	[ ! -s "$LOGS/$name.note" ] || sed 's/^/#   /' "$LOGS/$name.note"
-}
-
-say() { printf '== %s\n' "$*"; }
-die() { printf 'FAIL: %s\n' "$*"; exit 1; }
-# skip REASON: this test cannot run here (run prints "# SKIP REASON").
-skip() { printf 'SKIP: %s\n' "$*"; echo "$*" >"$LOGS/$CUR.skip"; exit 77; }
-# note LINE...: a diagnostic for the TAP output (run shows it after the result).
-note() { printf '%s\n' "$@" | tee -a "$LOGS/$CUR.note"; }
-
-# withmounts CMD...: CMD on the host, with /proc, /sys, /dev and the shared
-# apt download cache mounted in $ROOT, in a private mount namespace (gone
-# when CMD ends).
-withmounts() {
-	unshare --mount --fork sh -c '
-		r=$1 cache=$2; shift 2
-		mount -t proc proc "$r/proc" && mount -t sysfs sys "$r/sys" &&
-		mount --rbind /dev "$r/dev" &&
-		mount --bind "$cache" "$r/var/cache/apt/archives" || exit 1
-		cp /etc/resolv.conf "$r/etc/resolv.conf" 2>/dev/null
-		exec "$@"' sh "$ROOT" "$WORK/apt-archives" "$@"
-}
-# A clean environment, as a user's shell would have: nothing of the calling
-# make (MAKEFLAGS, its jobserver, command-line variables) may reach the DKMS
-# builds in the root.
-CLEAN_ENV="env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive"
-inroot() { withmounts $CLEAN_ENV chroot "$ROOT" "$@"; }
-apt_in() { inroot apt-get -y -q -o Dpkg::Use-Pty=0 "$@"; }
 
 # --- build and lint --------------------------------------------------------
 # dkms_conf PACKAGE-FILE: the dkms.conf files in it, each as "PATH: VERSION"
@@ -343,23 +274,6 @@ t_piuparts() {
 # The kernel the base root came with (recorded before other kernels arrive).
 kver_base() { cat "$WORK/kver-base"; }
 
-# make_base FILE SUITE PACKAGES: a minbase root of SUITE with PACKAGES as
-# a tarball (compressed as FILE's name says), made once and cached.
-make_base() {
-	local file=$1 suite=$2 pkgs=$3
-	[ -s "$file" ] && return
-	say "creating $file (cached for later runs)"
-	printf '%s\n' \
-		"deb http://deb.debian.org/debian $suite main" \
-		"deb http://deb.debian.org/debian $suite-updates main" \
-		"deb http://deb.debian.org/debian-security $suite-security main" \
-		>"$WORK/sources-$suite.list"
-	# The same extension: mmdebstrap compresses by the name.
-	mmdebstrap --variant=minbase --include="$pkgs" "$suite" \
-		"$WORK/tmp-${file##*/}" "$WORK/sources-$suite.list" || die "mmdebstrap $suite"
-	mv "$WORK/tmp-${file##*/}" "$file"
-}
-
 # new_root BASE-FILE: $ROOT afresh from it, with the built .debs as a local
 # apt repository.
 new_root() {
@@ -370,46 +284,6 @@ new_root() {
 	(cd "$ROOT/srv/mapper-repo" && dpkg-scanpackages --multiversion . >Packages) || die "dpkg-scanpackages"
 	echo "deb [trusted=yes] file:/srv/mapper-repo ./" >"$ROOT/etc/apt/sources.list.d/mapper.list"
 	apt_in update || die "apt-get update"
-}
-
-# installed KVER: what installing the packages must have left for kernel KVER.
-installed() {
-	local k=$1 mv dv
-	inroot dkms status
-	inroot dkms status -m mapper -v "$VERSION" -k "$k" | grep -q ': installed' ||
-		die "dkms status: mapper not installed for $k"
-	mv=$(inroot modinfo -F version -k "$k" mapper)
-	echo "modinfo -k $k mapper: version $mv"
-	[ "$mv" = "$VERSION" ] || die "modinfo version '$mv' != src/version.h '$VERSION'"
-	dv=$(inroot mapper-dump --version)
-	echo "mapper-dump --version: $dv"
-	echo "$dv" | grep -qw -- "$VERSION" || die "mapper-dump --version '$dv' lacks $VERSION"
-	inroot modinfo -F version -k "$k" mapper_sample || die "the sample producer was not installed"
-	inroot modinfo -F alias -k "$k" mapper_edu | grep -q 1234 || die "the sample DMA driver was not installed"
-	inroot getent group mapper || die "group mapper missing"
-}
-
-# signed KVER: DKMS signed mapper, mapper_sample and mapper_edu for KVER with its key
-# (the README's Secure Boot section): modinfo sees a signature, and the
-# module file, decompressed where DKMS compressed it, ends in the kernel's
-# signature trailer; /var/lib/dkms/mok.pub is there to enrol.
-signed() {
-	local k=$1 m f sig raw
-	for m in mapper mapper_sample mapper_edu; do
-		f=$(inroot modinfo -k "$k" -n "$m") || die "modinfo -n $m"
-		sig=$(inroot modinfo -k "$k" -F sig_id "$m")
-		echo "$f: sig_id '$sig', signer '$(inroot modinfo -k "$k" -F signer "$m")'"
-		case $f in
-		*.xz) raw="xz -dc" ;;
-		*.zst) raw="zstd -dc" ;;
-		*.gz) raw="gzip -dc" ;;
-		*) raw="cat" ;;
-		esac
-		[ -n "$sig" ] || die "$f is not signed (modinfo: no sig_id)"
-		[ "$($raw "$ROOT$f" | tail -c 28)" = "~Module signature appended~" ] ||
-			die "$f is not signed (no signature trailer)"
-	done
-	[ -s "$ROOT/var/lib/dkms/mok.pub" ] || die "no /var/lib/dkms/mok.pub to enrol"
 }
 
 t_apt_install() {
