@@ -1590,6 +1590,91 @@ out:
 	close(kmsg);
 }
 
+/*
+ * The other way round: a driver's mapping through the kernel API (the edu
+ * sample's, where the VM has QEMU's edu: the matrix's and the debug
+ * kernel's VMs) may not overlap an importer's device-writable one; a
+ * reading one may, and once the importer is gone the writing one is made.
+ */
+#define EDU_KO		"/lib/modules/mapper_edu.ko"
+#define EDU_DRIVER	"/sys/bus/pci/drivers/mapper_edu"
+
+static int edu_buffer_attr(char *path, size_t len)
+{
+	DIR *d = opendir(EDU_DRIVER);
+	struct dirent *e;
+	int ret = -ENOENT;
+
+	if (!d)
+		return -ENOENT;
+	while ((e = readdir(d)))
+		if (!strncmp(e->d_name, "0000:", 5)) {
+			snprintf(path, len, EDU_DRIVER "/%s/buffer", e->d_name);
+			ret = 0;
+			break;
+		}
+	closedir(d);
+	return ret;
+}
+
+TEST_F(dmabuf, a_kernel_mapping_may_not_overlap_an_importers_writable_one)
+{
+	char edu[128], card_path[32], line[512], map[160];
+	int card, a, loaded_here = 0, kmsg = kmsg_open();
+	struct tbuf b;
+	uint32_t h;
+
+	ASSERT_LE(0, kmsg);
+	NEED("vgem", vgem_here());
+	if (!vgem_maps_at_import())
+		SKIP(return, "vgem attaches without mapping on this kernel");
+	if (!exists(EDU_KO))
+		SKIP(return, "no mapper_edu.ko in this VM");
+	if (!exists("/sys/module/mapper_edu")) {
+		ASSERT_EQ(0, load_ko(EDU_KO, ""));
+		loaded_here = 1;
+	}
+	if (edu_buffer_attr(edu, sizeof(edu))) {
+		if (loaded_here)
+			syscall(SYS_delete_module, "mapper_edu", O_NONBLOCK);
+		SKIP(return, "no QEMU edu device in this VM");
+	}
+	card = vgem_open(card_path, sizeof(card_path));
+	ASSERT_LE(0, card);
+	ASSERT_EQ(0, mbuf_make(&b, "gemedu", MIB, 0, NULL));
+	a = export(b.fd, O_RDWR | O_CLOEXEC, 0, 0);
+	ASSERT_LE(0, a);
+	ASSERT_EQ(0, prime_import(card, a, &h));
+	EXPECT_EQ(1, dev_ll(b.index, "dma_maps"));
+
+	snprintf(map, sizeof(map), "%s 0 65536 bidirectional", b.name);
+	EXPECT_EQ(-EBUSY, write_file(edu, map));
+	EXPECT_EQ(1, kmsg_lines(kmsg, "overlaps the device-writable mapping", line, sizeof(line)));
+	EXPECT_NE(NULL, strstr(line, "vgem")) {
+		TH_LOG("%s", line);
+	}
+	EXPECT_EQ(1, dev_ll(b.index, "dma_maps"));
+	snprintf(map, sizeof(map), "%s 0 65536 to_device", b.name);
+	EXPECT_EQ(0, write_file(edu, map));
+	EXPECT_EQ(2, dev_ll(b.index, "dma_maps"));
+	EXPECT_EQ(0, write_file(edu, "\n"));
+
+	EXPECT_EQ(0, gem_close(card, h));
+	EXPECT_EQ(0, dev_ll(b.index, "dma_maps"));
+	snprintf(map, sizeof(map), "%s 0 65536 bidirectional", b.name);
+	EXPECT_EQ(0, write_file(edu, map));
+	EXPECT_EQ(1, dev_ll(b.index, "dma_maps"));
+	EXPECT_EQ(0, write_file(edu, "\n"));
+	EXPECT_EQ(0, dev_ll(b.index, "dma_maps"));
+
+	close(a);
+	close(card);
+	EXPECT_EQ(0, tbuf_free(&b));
+	if (loaded_here)
+		EXPECT_EQ(0, syscall(SYS_delete_module, "mapper_edu", O_NONBLOCK));
+	close(kmsg);
+}
+
 /* ---- 5. vivid (V4L2) ---------------------------------------------------------- */
 
 /*
