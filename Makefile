@@ -41,7 +41,8 @@ module:
 # Longest first (as measured cold, docs/check-times.md), so that the last to
 # start are short; the other debug modes come after the first has built the
 # debug kernel (they would wait for it).
-CHECK_FIRST  = check-debug-debug check-fresh check-packages check-matrix-6.12 \
+CHECK_FIRST  = check-debug-debug check-fresh check-matrix-arm64-7.x check-packages \
+	check-matrix-arm64-6.12 check-matrix-6.12 check-matrix-arm64-6.1 \
 	check-matrix-7.x check-matrix-7.3-rc check-debug-faults
 CHECK_STEPS  = $(filter $(CHECK_TARGETS),$(CHECK_FIRST)) \
 	$(filter-out $(CHECK_FIRST),$(CHECK_TARGETS))

@@ -14,10 +14,11 @@
 # A target of make check without a fresh-<target> here fails check-fresh.
 # See the header of tests/fresh/run for the caches and the mounts.
 
-# One subject per kind of step: check-matrix-SERIES and check-debug-MODE
-# share theirs.
+# One subject per kind of step: check-matrix-SERIES, check-matrix-arm64-SERIES
+# (mk/arm64.mk) and check-debug-MODE share theirs.
 FRESH ?= demo $(filter-out check-fresh,$(sort $(patsubst check-matrix-%,check-matrix,\
-	$(patsubst check-debug-%,check-debug,$(CHECK_TARGETS)))))
+	$(patsubst check-debug-%,check-debug,$(filter-out check-matrix-arm64-%,$(CHECK_TARGETS)))) \
+	$(if $(filter check-matrix-arm64-%,$(CHECK_TARGETS)),check-matrix-arm64)))
 # check-matrix's first series (the dpkg -x kind; prepare installs what
 # each kind needs): prepared, built with W=1 and booted.
 FRESH_MATRIX ?= 5.10

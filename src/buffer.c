@@ -528,9 +528,10 @@ const char *const mapper_cache_names[] = {
 };
 
 /*
- * Only where the kernel's own mapping of every page can change mode too: x86
- * without highmem (set_pages_array_*() skip highmem pages, and a kmap of one
- * would be a write-back alias).
+ * Only where the kernel's own mapping of every page can be kept coherent
+ * with the mode (compat.h): x86 without highmem (set_pages_array_*() skip
+ * highmem pages, and a kmap of one would be a write-back alias), and arm64
+ * by cache maintenance.
  */
 bool mapper_cache_supported(void)
 {
@@ -548,13 +549,13 @@ pgprot_t mapper_cache_pgprot(enum mapper_cache mode, pgprot_t prot)
 	case MAPPER_CACHE_WC:
 		return pgprot_writecombine(prot);
 	case MAPPER_CACHE_UC:
-		return pgprot_noncached(prot);
+		return mapper_pgprot_uc(prot);
 	default:
 		return prot;
 	}
 }
 
-#ifdef MAPPER_HAVE_CACHE_MODES
+#if defined(MAPPER_CACHE_SET_PAGES)
 /* set_pages_array_*() count in int: whole buffers, batch by batch. */
 #define MAPPER_CPA_BATCH	SZ_1M
 
@@ -626,10 +627,80 @@ static int mapper_buf_apply_cache(struct mapper_buf *buf, enum mapper_cache mode
 	}
 	return ret;
 }
+#elif defined(MAPPER_CACHE_MAINT)
+/*
+ * Clean and invalidate @len bytes at @vaddr of the linear map to the point
+ * of coherency: what the kernel wrote there reaches memory, and no line is
+ * left to be written back over, or read instead of, what a non-cacheable
+ * mapping stores later. The clean first: a plain invalidate would drop data
+ * the kernel wrote (a write(), the zeroing of new pages).
+ */
+static void mapper_clean_inval(void *vaddr, size_t len)
+{
+	arch_wb_cache_pmem(vaddr, len);
+	arch_invalidate_pmem(vaddr, len);
+}
+
+/*
+ * arm64: the linear map keeps its cacheable mapping of the pages, which the
+ * CPU may fill lines from at any time (speculation): the lines must be gone
+ * whenever a write-combined or uncached mapping has been used, and no dirty
+ * line may be there while it is. A change of mode, either way, cleans and
+ * invalidates the whole buffer: to wc/uc, so that the zeroing of the pages
+ * and earlier write()s are in memory and no line is left; back to cached
+ * (and before the pages are freed), so that no line filled while the mapping
+ * was in use hides what it stored. Cannot fail. read() and write() do the
+ * same for what they copy (mapper_buf_cpu_sync()).
+ *
+ * The mode is published before the maintenance: a write() that copies
+ * through the linear map meanwhile either sees the new mode afterwards and
+ * cleans its lines itself, or wrote before the store and its lines are
+ * among those cleaned here (smp_mb() on both sides).
+ */
+static int mapper_buf_apply_cache(struct mapper_buf *buf, enum mapper_cache mode)
+{
+	unsigned long i;
+
+	/* Cached before and after (a buffer freed in its first mode): nothing. */
+	if (buf->cache == MAPPER_CACHE_CACHED && mode == MAPPER_CACHE_CACHED)
+		return 0;
+	WRITE_ONCE(buf->cache, mode);
+	smp_mb();	/* pairs with mapper_buf_cpu_sync() */
+	for (i = 0; i < buf->nr_pages; i++) {
+		mapper_clean_inval(page_address(buf->pages[i]), PAGE_SIZE);
+		if (!(i % 512))
+			cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * read() and write() copy through the linear map (copy_page_*_iter()): in a
+ * wc/uc buffer the bytes they touch are cleaned and invalidated before a
+ * read(), so that it sees memory, and after a write(), so that memory has
+ * it. Only the call's own bytes: their lines also hold bytes next to them,
+ * which a store through a mapping racing with the write() may lose.
+ */
+void mapper_buf_cpu_sync(struct mapper_buf *buf, struct page *page, size_t off,
+			 size_t len, bool written)
+{
+	if (written)
+		smp_mb();	/* the copy before the mode: see mapper_buf_apply_cache() */
+	if (READ_ONCE(buf->cache) != MAPPER_CACHE_CACHED && len)
+		mapper_clean_inval(page_address(page) + off, len);
+}
 #else
 static int mapper_buf_apply_cache(struct mapper_buf *buf, enum mapper_cache mode)
 {
 	return mode == MAPPER_CACHE_CACHED ? 0 : -EOPNOTSUPP;
+}
+#endif
+
+#ifndef MAPPER_CACHE_MAINT
+/* The kernel's own mapping is in the buffer's mode (x86), or all is cached. */
+void mapper_buf_cpu_sync(struct mapper_buf *buf, struct page *page, size_t off,
+			 size_t len, bool written)
+{
 }
 #endif
 

@@ -62,13 +62,42 @@ static inline void mapper_set_index(struct page *page, pgoff_t index)
 #endif
 
 /*
- * x86: set_pages_array_wc()/_uc()/_wb() for the cache modes (buffer.c), but
- * not with highmem, whose pages they skip and kmap_local_page() maps
- * write-back.
+ * The cache modes (buffer.c), where the kernel's own mapping of the pages
+ * can be kept coherent with a write-combined or uncached one:
+ *
+ * x86: set_pages_array_wc()/_uc()/_wb() change the direct map too, but not
+ * with highmem, whose pages they skip and kmap_local_page() maps write-back.
+ *
+ * arm64: the linear map stays cacheable (the architecture allows the
+ * mismatch); the buffer's lines are cleaned and invalidated to the point of
+ * coherency instead, by the only such operations arm64 exports to modules:
+ * arch_wb_cache_pmem() (DC CVAP, clean to the point of persistence, which
+ * for RAM is the point of coherency; DC CVAC where CVAP is missing) and
+ * arch_invalidate_pmem() (DC IVAC to the point of coherency). Without
+ * ARCH_HAS_PMEM_API they are empty inlines: no cache modes then.
+ * caches_clean_inval_pou(), exported too, only reaches the point of
+ * unification, short of a system cache a non-cacheable access bypasses.
  */
 #if defined(MAPPER_HAVE_SET_PAGES_ARRAY_WC) && !defined(CONFIG_HIGHMEM)
 #define MAPPER_HAVE_CACHE_MODES 1
+#define MAPPER_CACHE_SET_PAGES 1
 #include <asm/set_memory.h>
+#elif defined(CONFIG_ARM64) && defined(CONFIG_ARCH_HAS_PMEM_API)
+#define MAPPER_HAVE_CACHE_MODES 1
+#define MAPPER_CACHE_MAINT 1
+#include <linux/libnvdimm.h>
+#endif
+
+/*
+ * The protection of cache=uc: x86's UC-; on arm64 Normal Non-cacheable (as
+ * cache=wc), the kernel's own type for uncached RAM (pgprot_dmacoherent(),
+ * /dev/mem with O_SYNC): pgprot_noncached() is Device memory there, for
+ * registers, on which unaligned accesses and DC ZVA (memset) fault.
+ */
+#ifdef CONFIG_ARM64
+#define mapper_pgprot_uc(prot)	pgprot_writecombine(prot)
+#else
+#define mapper_pgprot_uc(prot)	pgprot_noncached(prot)
 #endif
 
 /*

@@ -65,10 +65,13 @@ static size_t mapper_copy(struct mapper_buf *buf, loff_t pos,
 		size_t len = min_t(size_t, PAGE_SIZE - off, iov_iter_count(iter));
 		size_t n;
 
-		if (to_user)
+		if (to_user) {
+			mapper_buf_cpu_sync(buf, page, off, len, false);
 			n = copy_page_to_iter(page, off, len, iter);
-		else
+		} else {
 			n = copy_page_from_iter(page, off, len, iter);
+			mapper_buf_cpu_sync(buf, page, off, n, true);
+		}
 		done += n;
 		pos += n;
 		if (n < len)

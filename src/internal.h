@@ -85,6 +85,8 @@ bool mapper_cache_supported(void);
 bool mapper_cma_usable(void);
 int mapper_buf_set_cache(struct mapper_buf *buf, enum mapper_cache mode);
 pgprot_t mapper_cache_pgprot(enum mapper_cache mode, pgprot_t prot);
+void mapper_buf_cpu_sync(struct mapper_buf *buf, struct page *page, size_t off,
+			 size_t len, bool written);
 
 #define MAPPER_NAME_MAX		31
 #define MAPPER_DMA_DEVICE_MAX	63	/* bus device names: 0000:00:04.0, fe200000.dma */

@@ -42,12 +42,16 @@
 
 static long page;
 
-/* wc and uc exist where the kernel has PAT: x86 (mapper(4), cache). */
+/*
+ * wc and uc exist on x86 (PAT) and arm64 (cache maintenance): mapper(4),
+ * cache.
+ */
 static int cache_modes_supported(void)
 {
 	struct utsname u;
 
-	return !uname(&u) && (!strcmp(u.machine, "x86_64") || !strcmp(u.machine, "i686"));
+	return !uname(&u) && (!strcmp(u.machine, "x86_64") || !strcmp(u.machine, "i686") ||
+			      !strcmp(u.machine, "aarch64"));
 }
 
 static int unload_sample(void)

@@ -1293,6 +1293,58 @@ TEST(cache_mode_changes_only_while_unmapped)
 	EXPECT_TRUE(sysfs_is(1, "cache", "cached"));
 }
 
+/*
+ * In every mode a mapping, read() and write() see the same bytes, and a
+ * change of mode keeps them, either way: on arm64, whose kernel mapping of
+ * the pages stays cacheable, that is the cache maintenance of each change
+ * and of read() and write() (TCG has no caches: there, the data paths).
+ * write() lands inside cache lines, its neighbours stay.
+ */
+TEST(cache_modes_keep_mappings_read_and_write_coherent)
+{
+	const char *modes[] = { "wc", "uc", "cached", "uc", "wc", "cached" };
+	unsigned char *p, *in = malloc(page), *out = malloc(page), *want = malloc(page);
+	unsigned int seed = 90;
+	int fd = open_dev(1, O_RDWR);
+
+	ASSERT_LE(0, fd);
+	ASSERT_TRUE(in && out && want);
+	fill(out, page, seed);
+	ASSERT_EQ(page, pwrite(fd, out, page, 0));
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		ASSERT_EQ(0, sysfs_write(1, "cache", modes[i])) {
+			TH_LOG("cache=%s", modes[i]);
+		}
+		p = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		ASSERT_NE(MAP_FAILED, p);
+		/* What the last mode stored, through the new mode's mapping. */
+		EXPECT_TRUE(check(p, page, seed)) {
+			TH_LOG("cache=%s: page 0 lost what came before the change", modes[i]);
+		}
+		/* write() -> mapping, 1000 bytes from byte 13 of page 1. */
+		fill(p + page, page, 50 + i);
+		fill(out, 1000, 100 + i);
+		ASSERT_EQ(1000, pwrite(fd, out, 1000, page + 13));
+		fill(want, page, 50 + i);
+		memcpy(want + 13, out, 1000);
+		EXPECT_EQ(0, memcmp(p + page, want, page)) {
+			TH_LOG("cache=%s: write() and the mapping disagree", modes[i]);
+		}
+		/* mapping -> read() */
+		seed = 91 + i;
+		fill(p, page, seed);
+		ASSERT_EQ(page, pread(fd, in, page, 0));
+		EXPECT_TRUE(check(in, page, seed)) {
+			TH_LOG("cache=%s: read() missed the mapping's stores", modes[i]);
+		}
+		munmap(p, 2 * page);
+	}
+	close(fd);
+	free(in);
+	free(out);
+	free(want);
+}
+
 TEST(cache_parameter_sets_every_device)
 {
 	int fd;
@@ -1688,7 +1740,7 @@ static void sample_protocol(struct __test_metadata *_metadata, const char *cache
 	struct mapper_sample_header *h;
 	struct mapper_sample_record rec;
 	struct mapper_info info;
-	uint64_t next = 0, wakeups = 0, last_time = 0;
+	uint64_t next = 0, wakeups = 0, last_time = 0, magic = 0;
 	struct pollfd pfd;
 	int fd, echoed = 0;
 	char *cmd;
@@ -1733,10 +1785,25 @@ static void sample_protocol(struct __test_metadata *_metadata, const char *cache
 			if (!strcmp(rec.echo, "ping from user space"))
 				echoed = 1;
 		}
-		if (next >= want / 2 && !cmd[0])	/* the kernel reads what we write */
-			strcpy(cmd, "ping from user space");
+		/*
+		 * The kernel reads what we write: through the mapping, or
+		 * (cache=uc) with write(), the kernel's linear map.
+		 */
+		if (next >= want / 2 && !cmd[0]) {
+			static const char ping[] = "ping from user space";
+
+			if (strcmp(cache, "uc"))
+				strcpy(cmd, ping);
+			else
+				ASSERT_EQ((ssize_t)sizeof(ping),
+					  pwrite(fd, ping, sizeof(ping), MAPPER_SAMPLE_CMD_OFF));
+		}
 	}
 	ASSERT_LE(want, info.events);
+	/* The producer's stores through read() too. */
+	ASSERT_EQ((ssize_t)sizeof(h->magic),
+		  pread(fd, &magic, sizeof(magic), (char *)&h->magic - (char *)h));
+	EXPECT_EQ(MAPPER_SAMPLE_MAGIC, magic);
 	TH_LOG("cache=%s: %llu records in order, %llu wakeups, %llu notifications", cache,
 	       (unsigned long long)next, (unsigned long long)wakeups,
 	       (unsigned long long)info.events);
@@ -1764,6 +1831,11 @@ TEST(sample_producer_records_arrive_in_order_and_untorn)
 TEST(sample_producer_protocol_holds_write_combined)
 {
 	sample_protocol(_metadata, "wc");
+}
+
+TEST(sample_producer_protocol_holds_uncached)
+{
+	sample_protocol(_metadata, "uc");
 }
 
 
