@@ -1176,7 +1176,6 @@ static int inject(const char *op, const char *ko)
 		printf("not ok - inject %s: no vgem card in /dev/dri\n", op);
 		return 1;
 	}
-	base_fds = count_fds();
 	if (!strcmp(op, "load-open") && opener_start()) {
 		printf("not ok - inject %s: cannot start the opener\n", op);
 		return 1;
@@ -1188,6 +1187,7 @@ static int inject(const char *op, const char *ko)
 		return 1;
 	}
 	kmsg_splat();	/* whatever came before is not this test's */
+	base_fds = count_fds();	/* fail-nth's and kmsg's descriptors included */
 
 	for (n = 1; n <= MAX_ATTEMPTS; n++) {
 		int ret, hit;
