@@ -9,10 +9,15 @@
 #                     REPO_DIR/rpm/ (createrepo_c, rpmsign; mapper.repo,
 #                     mapper.asc). Every version added stays; the key is
 #                     GNUPGHOME's. tests/repo/publish does the work.
-#   make check-repo   the repositories with apt and dnf themselves, in
-#                     throw-away roots (tests/repo/run.sh): signatures,
-#                     tampering, install by name with DKMS, apt upgrade to a
-#                     newer version, dnf repoquery, install and upgrade
+#   make check-repo   the repositories with apt and dnf themselves
+#                     (tests/repo/run.sh): make repo, apt-get update in a
+#                     clean bookworm root, tampering, a second version from a
+#                     plain tree, dnf repoquery, rpm -K, dnf install and
+#                     upgrade of mapper-devel (a step of make check)
+#   make check-repo-upgrade
+#                     all of that, and apt install by name with DKMS, then
+#                     apt upgrade to the newer version, in clean bookworm and
+#                     trixie roots (minutes more: not in make check)
 #
 # REPO_URL is where the clients will find REPO_DIR (the snippets name it):
 # e.g. https://pkgs.example.org/mapper; by default REPO_DIR itself (file://).
@@ -33,7 +38,7 @@ REPO_PACKAGES    = $(wildcard $(addsuffix /*.deb,$(REPO_FROM)) $(addsuffix /*.rp
 REPO_ENV         = REPO_DIR="$(REPO_DIR)" GPG_KEY="$(GPG_KEY)" REPO_KEYS="$(REPO_KEYS)" \
 	REPO_URL="$(REPO_URL)" REPO_SUITE="$(REPO_SUITE)" REPO_RPM_GPGKEY="$(REPO_RPM_GPGKEY)"
 
-.PHONY: repo repo-deps repo-key repo-build check-repo
+.PHONY: repo repo-deps repo-key repo-build check-repo check-repo-upgrade
 
 repo-deps:
 	@sh $(TOP)/tests/lib/deps repo
@@ -50,7 +55,8 @@ repo-build: repo-key
 repo: repo-build
 	@$(REPO_ENV) $(TOP)/tests/repo/publish $(REPO_PACKAGES)
 
-check-repo: repo-deps packages-deps
-	TOP=$(TOP) OUT=$(OUT) CACHE=$(CACHE) MAKE="$(MAKE)" bash $(TOP)/tests/repo/run.sh
+check-repo check-repo-upgrade: repo-deps packages-deps
+	TOP=$(TOP) OUT=$(OUT) CACHE=$(CACHE) MAKE="$(MAKE)" \
+		REPO_UPGRADE=$(if $(filter check-repo-upgrade,$@),1) bash $(TOP)/tests/repo/run.sh
 
 CHECK_TARGETS += check-repo

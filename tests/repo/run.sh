@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make check-repo: the signed repositories of make repo (mk/repo.mk) tried
+# make check-repo, make check-repo-upgrade: the signed repositories of make repo (mk/repo.mk) tried
 # with apt and dnf themselves, as a fleet's machines use them (docs/fleet.md).
 # A throw-away key signs; the repositories are served over HTTP from
 # 127.0.0.1 (python3 -m http.server, a static web server); apt runs in
@@ -20,7 +20,9 @@
 #                    repository signed with another key (no public key) each
 #                    make apt-get update fail, and then nothing of mapper
 #                    can be installed; a tampered .deb is refused at install;
-#                    the real repository updates without a warning
+#                    with both keys in mapper.asc (make repo REPO_KEYS=, key
+#                    rotation) the other key's repository verifies; the
+#                    real repository updates without a warning
 #   dnf              dnf with mapper.repo as shipped (the key in
 #                    /etc/pki/rpm-gpg, seen in a private mount namespace
 #                    only) and with --repofrompath: repoquery lists the
@@ -33,7 +35,8 @@
 #   apt-install      bookworm: apt-get install mapper-dkms mapper-utils by
 #                    name; DKMS built, installed and signed the modules
 #   trixie-install   the same in a clean trixie root (after apt-get update
-#                    verifies there)
+#                    verifies there), with a fleet's module signing key put
+#                    in /var/lib/dkms first: DKMS signs with it
 #   second-version   make repo of a newer version (a copy of the tree, no
 #                    git, as a release tarball; the version raised in the
 #                    copy only) into the same repositories: both versions
@@ -52,6 +55,10 @@
 # over plain HTTP, as the signatures, not the transport, are what apt and
 # dnf check. arm64 packages: published when present (tests/repo/publish),
 # not tried by a client here.
+#
+# make check-repo runs all but the four of DKMS in the roots (apt-install,
+# trixie-install, apt-upgrade, trixie-upgrade: 4-7 minutes more on 2
+# cores); make check-repo-upgrade (REPO_UPGRADE=1) runs every test.
 #
 # Environment: TOP, OUT, CACHE, MAKE (set by mk/repo.mk); REPO_KEEP=1 keeps
 # the roots; REPO_ONLY="NAME..." runs only these tests (and skips the others).
@@ -77,6 +84,9 @@ export GIT_CEILING_DIRECTORIES=$W
 for d in "$W"/gnupg*; do [ ! -d "$d" ] || gpgconf --homedir "$d" --kill gpg-agent 2>/dev/null; done
 rm -rf "$W"
 mkdir -p "$WWW"
+# mapper's own packages are never taken from apt's cache of an earlier run
+# (a tampered .deb must be downloaded to be refused).
+rm -f "$WORK"/apt-archives/mapper-*.deb
 ONLY=${REPO_ONLY:-} ONLY_VAR=REPO_ONLY
 # shellcheck source=../lib/roots
 . "$TOP/tests/lib/roots"
@@ -280,6 +290,24 @@ t_apt_verify() {
 	sources_at "$URL/other-key/apt"
 	update_fails "a repository signed with another key" 'NO_PUBKEY [0-9A-F]+'
 
+	# Key rotation (docs/fleet.md): a key file with the next key too (make
+	# repo REPO_KEYS=) lets the client verify the repository signed with it.
+	say "key rotation: mapper.asc of make repo REPO_KEYS=$OTHER"
+	GNUPGHOME=$OTHER_HOME gpg --batch --armor --export "$OTHER" | gpg --batch --import ||
+		die "gpg --import of the next key"
+	mkdir -p "$WWW/rotate"
+	REPO_DIR=$WWW/rotate GPG_KEY=$FPR REPO_KEYS=$OTHER REPO_URL=$URL/rotate \
+		"$TOP/tests/repo/publish" "$W"/out/deb/*.deb "$W"/out/rpm/*.rpm || die "publish with REPO_KEYS"
+	[ "$(gpg --batch --show-keys --with-colons "$WWW/rotate/apt/mapper.asc" | grep -c '^pub:')" = 2 ] ||
+		die "mapper.asc of make repo REPO_KEYS= does not hold two keys"
+	install -m 0644 "$WWW/rotate/apt/mapper.asc" "$ROOT/etc/apt/keyrings/mapper.asc"
+	rm -f "$ROOT"/var/lib/apt/lists/127.0.0.1_*
+	apt_in update || die "apt-get update of the repository signed with the next key, both keys in mapper.asc"
+	inroot apt-cache policy mapper-dkms | grep -q "Candidate: $VERSION$" || die "no candidate from the next key's repository"
+	note "key rotation: with both keys in mapper.asc, apt-get update verifies the next key's repository"
+	install -m 0644 "$REPO/apt/mapper.asc" "$ROOT/etc/apt/keyrings/mapper.asc"
+	sources_at "$URL/repo/apt"
+
 	# The real repository: verified, no warning.
 	say "apt-get update, the real repository"
 	sources_at "$URL/repo/apt"
@@ -334,7 +362,20 @@ t_trixie_install() {
 	apt_in update 2>&1 | tee "$W/update-trixie.out"
 	[ "${PIPESTATUS[0]}" = 0 ] || die "apt-get update failed"
 	! grep -E '^(W|E):' "$W/update-trixie.out" || die "apt-get update warned"
+	# A fleet's own module signing key where DKMS looks, before its first
+	# build (docs/fleet.md, Secure Boot): DKMS signs with it, makes none.
+	openssl req -new -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=mapper fleet test key/" \
+		-outform DER -keyout "$W/mok.key" -out "$W/mok.pub" 2>/dev/null || die "openssl req"
+	install -d -m 0755 "$ROOT/var/lib/dkms"
+	install -m 0600 "$W/mok.key" "$ROOT/var/lib/dkms/mok.key"
+	install -m 0644 "$W/mok.pub" "$ROOT/var/lib/dkms/mok.pub"
 	install_by_name
+	for m in mapper mapper_sample mapper_edu; do
+		[ "$(inroot modinfo -k "$(kver)" -F signer "$m")" = "mapper fleet test key" ] ||
+			die "$m is not signed with the fleet's key"
+	done
+	cmp "$W/mok.pub" "$ROOT/var/lib/dkms/mok.pub" || die "DKMS replaced the fleet's key"
+	note "DKMS signed with the fleet's key put in /var/lib/dkms beforehand"
 }
 
 # --- dnf and rpm -----------------------------------------------------------------
@@ -530,15 +571,26 @@ t_dnf_upgrade() {
 	[ "$out" = "mapper-devel-$NEXT-1.noarch" ] || die "dnf upgrade did not bring $NEXT"
 }
 
+# long NAME FUNCTION [needs...]: a test of DKMS in the roots, run by
+# make check-repo-upgrade (REPO_UPGRADE=1) only.
+long() {
+	if [ "${REPO_UPGRADE:-}" = 1 ]; then
+		run "$@"
+	else
+		echo "ok - $1 # SKIP make check-repo-upgrade runs it (DKMS builds in two roots: minutes)"
+		skip=$((skip + 1))
+	fi
+}
+
 T0=$(date +%s)
 run make-repo t_make_repo
 run apt-verify t_apt_verify make-repo
 run dnf t_dnf make-repo
-run apt-install t_apt_install apt-verify
-run trixie-install t_trixie_install make-repo
+long apt-install t_apt_install apt-verify
+long trixie-install t_trixie_install make-repo
 run second-version t_second_version make-repo
-run apt-upgrade t_apt_upgrade apt-install second-version
-run trixie-upgrade t_trixie_upgrade trixie-install second-version
+long apt-upgrade t_apt_upgrade apt-install second-version
+long trixie-upgrade t_trixie_upgrade trixie-install second-version
 run dnf-upgrade t_dnf_upgrade dnf second-version
 echo "# check-repo took $(($(date +%s) - T0)) s; logs in $LOGS"
 echo "# repo: $pass passed, $fail failed, $skip skipped"
