@@ -59,7 +59,7 @@ check: check-prepare
 
 # What the steps share, made once before they run side by side.
 check-prepare:
-	@$(TOP)/tests/lib/deps vm kernel-build kernels static dump ctl packages real fresh
+	@$(TOP)/tests/lib/deps vm kernel-build kernels static dump ctl packages real fresh repo
 	@$(MAKE) --no-print-directory vm-tests $(OUT)/debug/vm/mapper_test $(OUT)/debug/vm/ctl_test
 
 clean:
