@@ -1608,7 +1608,8 @@ static long available_kb(void)
  */
 TEST(load_beyond_available_memory_fails_without_the_oom_killer)
 {
-	const size_t want = 160 * MIB, spare = 96 * MIB;
+	/* 224 MiB available: the debug kernel's 512 MiB VM has about 250 */
+	const size_t want = 128 * MIB, spare = 96 * MIB;
 	long total_kb = meminfo_kb("MemTotal"), avail_kb, after_kb;
 	int kmsg = kmsg_open(), oom = kmsg_open(), ready[2];
 	char line[512] = "", params[64];
