@@ -32,6 +32,8 @@
 #                    repomd.xml, a missing repomd.xml.asc, a tampered
 #                    package and a package signed with another key are
 #                    rejected and nothing is installed
+#   arm64-deb        a .deb in build/deb-arm64 is published for arm64 (a
+#                    relabelled copy of mapper-utils: publishing only)
 #   apt-install      bookworm: apt-get install mapper-dkms mapper-utils by
 #                    name; DKMS built, installed and signed the modules
 #   trixie-install   the same in a clean trixie root (after apt-get update
@@ -53,8 +55,8 @@
 # tried (check-packages installs the .rpms with rpm --nodeps beside
 # Debian's dkms). The repositories' HTTPS is the web server's: served here
 # over plain HTTP, as the signatures, not the transport, are what apt and
-# dnf check. arm64 packages: published when present (tests/repo/publish),
-# not tried by a client here.
+# dnf check. arm64: only the publishing of a .deb is tried (arm64-deb);
+# no arm64 package is built yet, and no client here runs arm64.
 #
 # make check-repo runs all but the four of DKMS in the roots (apt-install,
 # trixie-install, apt-upgrade, trixie-upgrade: 4-7 minutes more on 2
@@ -202,6 +204,33 @@ t_make_repo() {
 	rpms_in "$REPO/rpm" | diff -u "$W/rpms-1" - || die "the second run changed the dnf repository"
 	gpgv --keyring "$W/keyring.gpg" "$REPO/apt/dists/stable/InRelease" || die "InRelease does not verify after the second run"
 	note "repository of $VERSION signed by $FPR; $(du -sh "$REPO" | cut -f1)"
+}
+
+# --- another architecture ----------------------------------------------------------
+# make repo publishes what is in build/deb-arm64 for arm64, with no other
+# change: tried with a copy of mapper-utils relabelled arm64 (dpkg-deb: its
+# control file says arm64, its files are amd64's; only the publishing is
+# tried, no client installs it).
+t_arm64_deb() {
+	local d=$W/relabel f
+	f=$(ls "$W"/out/deb/mapper-utils_"$VERSION"_amd64.deb) || die "no mapper-utils .deb"
+	rm -rf "$d" && mkdir -p "$W/out/deb-arm64" && dpkg-deb -R "$f" "$d" || die "dpkg-deb -R"
+	sed -i 's/^Architecture: amd64$/Architecture: arm64/' "$d/DEBIAN/control"
+	dpkg-deb -b "$d" "$W/out/deb-arm64/mapper-utils_${VERSION}_arm64.deb" >/dev/null || die "dpkg-deb -b"
+	say "make repo REPO_BUILD= with build/deb-arm64/mapper-utils_${VERSION}_arm64.deb"
+	$MAKE -C "$TOP" --no-print-directory repo REPO_BUILD= GPG_KEY="$FPR" OUT="$W/out" \
+		REPO_DIR="$WWW/arm64" REPO_URL="$URL/arm64" || die "make repo"
+	rm -rf "$d" "$W/out/deb-arm64"
+	grep -qx 'Architectures: amd64 arm64' "$WWW/arm64/apt/dists/stable/Release" ||
+		die "Release: not Architectures: amd64 arm64"
+	debs_in "$WWW/arm64/apt" | tee "$W/debs-arm64"
+	printf '%s\n' "mapper-dev $VERSION all" "mapper-dkms $VERSION all" "mapper-utils $VERSION amd64" \
+		"mapper-utils $VERSION arm64" | diff -u - "$W/debs-arm64" || die "not the packages of both architectures"
+	f=$WWW/arm64/apt/dists/stable/main/binary-arm64/Packages
+	awk '/^Package:/ { p = $2 } /^Architecture:/ { print p, $2 }' "$f" | sort | tee "$W/arm64-index" |
+		diff -u <(printf '%s\n' "mapper-dev all" "mapper-dkms all" "mapper-utils arm64") - ||
+		die "binary-arm64/Packages: not mapper-utils arm64 and the arch-all packages"
+	gpgv --keyring "$W/keyring.gpg" "$WWW/arm64/apt/dists/stable/InRelease" || die "InRelease does not verify"
 }
 
 # --- apt clients -------------------------------------------------------------------
@@ -586,6 +615,7 @@ T0=$(date +%s)
 run make-repo t_make_repo
 run apt-verify t_apt_verify make-repo
 run dnf t_dnf make-repo
+run arm64-deb t_arm64_deb make-repo
 long apt-install t_apt_install apt-verify
 long trixie-install t_trixie_install make-repo
 run second-version t_second_version make-repo
