@@ -11,7 +11,8 @@
 # never touched. TAP as check-packages prints it.
 #
 #   make-repo        make repo from the git work tree: refuses without
-#                    GPG_KEY and with an unknown key, saying what to set;
+#                    GPG_KEY, with an unknown, an expired or an ambiguous
+#                    key, saying what to set, before building anything;
 #                    the layout, the snippets, both signatures verify with
 #                    mapper.asc; a second run changes nothing
 #   apt-verify       clean bookworm root with mapper.asc and mapper.sources
@@ -160,6 +161,22 @@ t_make_repo() {
 	echo "$out"
 	[[ $out == *"no such secret key in GNUPGHOME ($GNUPGHOME)"* ]] || die "make repo does not say the key is not in GNUPGHOME"
 	[ ! -e "$REPO/apt" ] || die "a failed make repo left a repository"
+	say "make repo with an expired key, and with a name two keys share"
+	mkdir -m 0700 "$W/gnupg-expired"
+	GNUPGHOME=$W/gnupg-expired gpg --batch --quiet --passphrase '' \
+		--quick-gen-key 'expired <repo-test@invalid>' rsa2048 sign seconds=1 2>/dev/null || die "gpg --quick-gen-key"
+	GNUPGHOME=$W/gnupg-expired gpg --batch --quiet --passphrase '' \
+		--quick-gen-key 'one <two@invalid>' rsa2048 sign 1d 2>/dev/null || die "gpg --quick-gen-key"
+	GNUPGHOME=$W/gnupg-expired gpg --batch --quiet --passphrase '' \
+		--quick-gen-key 'other <two@invalid>' rsa2048 sign 1d 2>/dev/null || die "gpg --quick-gen-key"
+	sleep 2
+	out=$(GNUPGHOME=$W/gnupg-expired make_repo GPG_KEY=expired 2>&1) && die "make repo with an expired key succeeded"
+	echo "$out"
+	[[ $out == *"is expired or revoked: extend it"* ]] || die "make repo does not say the key has expired"
+	out=$(GNUPGHOME=$W/gnupg-expired make_repo GPG_KEY=two@invalid 2>&1) && die "make repo with an ambiguous key succeeded"
+	echo "$out"
+	[[ $out == *"names 2 secret keys: give the fingerprint of one"* ]] || die "make repo does not say the name is ambiguous"
+	[ ! -e "$W/out/deb" ] || die "a make repo with a bad key built the packages first"
 
 	say "make repo GPG_KEY=$FPR (git work tree)"
 	make_repo || die "make repo"
