@@ -69,7 +69,7 @@ VERSION=$(sed -n 's/^#define MAPPER_VERSION "\(.*\)"/\1/p' "$TOP/src/version.h")
 # The runner (run, say, die, skip, note), the roots (withmounts, inroot,
 # apt_in, make_base) and the checks of DKMS's work (installed, signed).
 ONLY=${PKG_ONLY:-} ONLY_VAR=PKG_ONLY
-# shellcheck source=../lib/roots
+# shellcheck source=tests/lib/roots
 . "$TOP/tests/lib/roots"
 rm -f "$LOGS"/*.log
 

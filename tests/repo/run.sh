@@ -91,7 +91,7 @@ mkdir -p "$WWW"
 # (a tampered .deb must be downloaded to be refused).
 rm -f "$WORK"/apt-archives/mapper-*.deb
 ONLY=${REPO_ONLY:-} ONLY_VAR=REPO_ONLY
-# shellcheck source=../lib/roots
+# shellcheck source=tests/lib/roots
 . "$TOP/tests/lib/roots"
 
 # --- the web server and the keys ---------------------------------------------
