@@ -9,9 +9,13 @@
 #                                  arm64-SERIES), built, and the in-VM suite
 #                                  booted plain and with the debug allocator
 #                                  options (KFENCE where the kernel has it),
-#                                  with vgem and vivid (mk/dmabuf.mk); one
-#                                  step of make check each
+#                                  with vgem and vivid (mk/dmabuf.mk), the
+#                                  debug VM with edu behind an SMMUv3 (the
+#                                  DMA tests, mk/dma.mk); one step of make
+#                                  check each
 #   make check-matrix-arm64        every series of ARM64_MATRIX
+#   make check-dma-arm64           the DMA tests alone (tests/vm/dma.sh) on 6.1,
+#                                  two edu behind -M virt,iommu=smmuv3
 #   make arm64-tests               the test programs of VM_BINS, static
 #                                  aarch64 binaries in $(OUT)/arm64/vm
 #
@@ -25,9 +29,12 @@ ARM64_CC         ?= aarch64-linux-gnu-gcc
 ARM64_SYSROOT    := $(CACHE)/kernels/arm64-sysroot/root
 VM_BUSYBOX_arm64 := $(ARM64_SYSROOT)/bin/busybox
 ARM64_STEPS      := $(addprefix check-matrix-arm64-,$(ARM64_MATRIX))
+# Debian's arm64-16k flavour (16 KiB pages; trixie): a series to run by hand,
+# not in make check (make check-matrix-arm64-16k-6.12).
+ARM64_EXTRA      := check-matrix-arm64-16k-6.12
 
-.PHONY: arm64-deps arm64-sysroot arm64-tests check-matrix-arm64 $(ARM64_STEPS) \
-	fresh-check-matrix-arm64
+.PHONY: arm64-deps arm64-sysroot arm64-tests check-matrix-arm64 $(ARM64_STEPS) $(ARM64_EXTRA) \
+	fresh-check-matrix-arm64 check-dma-arm64
 
 arm64-deps: vm-deps
 	@$(TOP)/tests/lib/deps arm64
@@ -53,10 +60,28 @@ arm64-tests: arm64-sysroot
 	@$(ARM64_MAKE) $(OUT)/arm64/debug/harness/kselftest_harness.h
 	@$(ARM64_MAKE) vm-tests
 
+# QEMU's edu on -M virt: behind an SMMUv3 (virt's RAM starts at 1 GiB,
+# beyond edu's 28-bit DMA mask, so without an IOMMU it reaches nothing).
+ARM64_DMA_VM = --machine virt,iommu=smmuv3 --append 'cma=32M' $(DMA_EDUS) --param DMA_MODE=iommu
+
+# The DMA tests alone on arm64 6.1 (tests/vm/dma.sh), behind the SMMUv3.
+check-dma-arm64: arm64-tests
+	@MAPPER_CACHE=$(CACHE) $(TOP)/tests/kernels/prepare arm64-6.1
+	@$(TOP)/tests/lib/build-module $(CACHE)/kernels/arm64-6.1/env $(OUT)/dma-arm64 --name arm64-6.1
+	@rm -rf $(OUT)/dma-arm64/vm && mkdir -p $(OUT)/dma-arm64/vm && rc=0; \
+	$(call vm-run,dma arm64,$(OUT)/dma-arm64,$(OUT)/dma-arm64/vm,dma,$(ARM64_DMA_VM) \
+		$(call dma-log,$(OUT)/dma-arm64/vm),$(CACHE)/kernels/arm64-6.1/env,arm64) || rc=1; \
+	$(call dma-log-check,$(OUT)/dma-arm64/vm,dma arm64) || rc=1; exit $$rc
+
+# Made once before the steps run side by side (the Makefile's check-prepare):
+# two arm64 steps must not build $(OUT)/arm64/vm at the same time.
+check-prepare: arm64-tests
+
 check-matrix-arm64: $(ARM64_STEPS)
 
-# As mk/matrix.mk's series, on -M virt; no edu there yet (its 28-bit DMA
-# mask reaches no RAM of virt, which starts at 1 GiB, without an IOMMU).
+# As mk/matrix.mk's series, on -M virt: the plain VM without an IOMMU and
+# without edu (nothing it could reach), the debug VM with two edu behind an
+# SMMUv3 (ARM64_DMA_VM), where check.sh runs the DMA tests.
 define arm64-series
 	d=$(OUT)/matrix/arm64-$(1) env=$(CACHE)/kernels/arm64-$(1)/env; rm -rf $$d; mkdir -p $$d; \
 	if MAPPER_CACHE=$(CACHE) $(TOP)/tests/kernels/prepare arm64-$(1) >$$d/prepare.log 2>&1; then \
@@ -68,12 +93,13 @@ define arm64-series
 	$(TOP)/tests/lib/build-module $$env $$d --name arm64-$(1) || exit 1; \
 	kfence=$$(. $$env && [ "$$KFENCE" = 1 ] && echo kfence.sample_interval=10); rc=0; \
 	$(call vm-run,arm64-$(1) plain,$$d,$$d/plain,check,$(DMABUF_VM),$$env,arm64) || rc=1; \
-	$(call vm-run,arm64-$(1) debug,$$d,$$d/debug,check,$(DMABUF_VM) \
-		--append "$(VM_DEBUG_ARGS) $$kfence",$$env,arm64) || rc=1; \
+	$(call vm-run,arm64-$(1) debug,$$d,$$d/debug,check,$(DMABUF_VM) $(ARM64_DMA_VM) \
+		$(call dma-log,$$d/debug) --append "$(VM_DEBUG_ARGS) $$kfence",$$env,arm64) || rc=1; \
+	$(call dma-log-check,$$d/debug,arm64-$(1) debug) || rc=1; \
 	exit $$rc
 endef
 
-$(ARM64_STEPS): check-matrix-arm64-%: arm64-tests
+$(ARM64_STEPS) $(ARM64_EXTRA): check-matrix-arm64-%: arm64-tests
 	@$(call arm64-series,$*)
 
 # check-fresh's subject (mk/fresh.mk): the first series (the dpkg -x kind)

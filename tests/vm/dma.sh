@@ -30,9 +30,10 @@ else
 fi
 /bin/dma_test || rc=1
 
-# A device that reached memory it was not given: the IOMMU's fault lines; a
-# driver breaking the DMA API's rules: DMA-API reports (CONFIG_DMA_API_DEBUG).
-faults=$(dmesg | tail -n +$((mark + 1)) | grep -E 'DMAR: \[DMA (Read|Write)|DMAR: DRHD: handling fault|DMA-API: |swiotlb buffer is full|overflow .*mask')
+# A device that reached memory it was not given: the IOMMU's fault lines
+# (Intel's DMAR, arm64's SMMUv3 events); a driver breaking the DMA API's
+# rules: DMA-API reports (CONFIG_DMA_API_DEBUG).
+faults=$(dmesg | tail -n +$((mark + 1)) | grep -E 'DMAR: \[DMA (Read|Write)|DMAR: DRHD: handling fault|arm-smmu-v3 .*: event 0x|DMA-API: |swiotlb buffer is full|overflow .*mask')
 if [ -z "$faults" ]; then
 	echo "ok - dma: no DMA fault and no DMA-API report in the kernel log"
 else
