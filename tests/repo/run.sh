@@ -537,7 +537,7 @@ t_dnf() {
 	f=$(ls "$WWW"/other-rpm-key/rpm/Packages/mapper-devel-*.rpm)
 	rpmsign --addsign --define "_gpg_name $OTHER" --define "__gpg $(command -v gpg)" --define "_gpg_path $OTHER_HOME" \
 		"$f" </dev/null || die "rpmsign with the other key"
-	rpm -qpi "$f" 2>/dev/null | grep -qi "Key ID ${OTHER: -16}" || die "could not sign with the other key"
+	rpm --dbpath "$W/rpmdb-key" -qpi "$f" 2>/dev/null | grep -qi "Key ID ${OTHER: -16}" || die "could not sign with the other key"
 	createrepo_c --quiet "$WWW/other-rpm-key/rpm" || die createrepo_c
 	rm -f "$WWW/other-rpm-key/rpm/repodata/repomd.xml.asc"
 	gpg --batch --local-user "$FPR" --armor --detach-sign "$WWW/other-rpm-key/rpm/repodata/repomd.xml" || die "sign repomd.xml"
