@@ -89,6 +89,18 @@ static inline void mapper_set_index(struct page *page, pgoff_t index)
 #endif
 
 /*
+ * Whether @buf's pages have a cacheable kernel alias that does not match
+ * its mode (arm64's linear map under wc/uc): a device must not be given
+ * them (dma.c), since a coherent one may be served stale lines from it and
+ * swiotlb bounces through it.
+ */
+#ifdef MAPPER_CACHE_MAINT
+#define mapper_cache_alias(buf)	(READ_ONCE((buf)->cache) != MAPPER_CACHE_CACHED)
+#else
+#define mapper_cache_alias(buf)	false
+#endif
+
+/*
  * The protection of cache=uc: x86's UC-; on arm64 Normal Non-cacheable (as
  * cache=wc), the kernel's own type for uncached RAM (pgprot_dmacoherent(),
  * /dev/mem with O_SYNC): pgprot_noncached() is Device memory there, for

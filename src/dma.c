@@ -52,9 +52,11 @@ struct mapper_dma {
 	size_t offset;			/* the range, in the buffer */
 	size_t len;
 	enum dma_data_direction dir;
+	bool shared;			/* a dma-buf importer's */
+	bool cpu_owned;			/* last synced for the CPU, as a whole */
 };
 
-/* Every mapping, for debugfs; nested inside a buffer's vmap_lock. */
+/* Every mapping, for debugfs; nested inside a buffer's dma_lock. */
 static DEFINE_MUTEX(mapper_dma_lock);
 static LIST_HEAD(mapper_dma_all);
 
@@ -187,20 +189,22 @@ static int mapper_dma_sg(struct sg_table *sgt, struct page **pages, unsigned lon
 }
 
 /*
- * Under dma_lock: a device-writable mapping of @m's range already there.
- * Two of them would have two devices' writes and caches on the same lines
- * (the DMA API does not support it: DMA_API_DEBUG reports it); read-only
- * ones (DMA_TO_DEVICE) may overlap anything.
+ * Under dma_lock: a device-writable mapping of @m's range already there,
+ * other than @m (importers' ones left out if @skip_shared). Two of them
+ * would have two devices' writes and caches on the same lines (the DMA API
+ * does not support it: DMA_API_DEBUG reports it); read-only ones
+ * (DMA_TO_DEVICE) may overlap anything.
  */
-static struct mapper_dma *mapper_dma_overlap(struct mapper_buf *buf, struct mapper_dma *m)
+static struct mapper_dma *mapper_dma_overlap(struct mapper_buf *buf, struct mapper_dma *m,
+					     bool skip_shared)
 {
 	struct mapper_dma *o;
 
 	if (m->dir == DMA_TO_DEVICE)
 		return NULL;
 	list_for_each_entry(o, &buf->dma_maps, node)
-		if (o->dir != DMA_TO_DEVICE && o->offset < m->offset + m->len &&
-		    m->offset < o->offset + o->len)
+		if (o != m && o->dir != DMA_TO_DEVICE && !(skip_shared && o->shared) &&
+		    o->offset < m->offset + m->len && m->offset < o->offset + o->len)
 			return o;
 	return NULL;
 }
@@ -214,14 +218,15 @@ static void mapper_dma_count(struct mapper_buf *buf, int n)
 }
 
 /*
- * @shared: a dma-buf importer's (dmabuf.c), which may overlap others: the
- * importers of one dma-buf order their devices' access through its fences,
- * as the dma-buf contract has it, and mapper cannot know those. An
- * overlapping one is mapped as the DMA API documents for a buffer shared
- * by several devices (dma-attributes.rst): DMA_ATTR_SKIP_CPU_SYNC, which
- * also tells DMA_API_DEBUG that the overlap is meant; then synced for the
- * device as a plain map would be, since swiotlb may have given this
- * device a bounce buffer of its own that nothing has filled yet.
+ * @shared: a dma-buf importer's (dmabuf.c), which may overlap other
+ * importers': the importers of one dma-buf order their devices' access
+ * through its fences, as the dma-buf contract has it, and mapper cannot
+ * know those. (Not a kernel API mapping's: that driver knows no fences.)
+ * An overlapping one is mapped as the DMA API documents for a buffer
+ * shared by several devices (dma-attributes.rst): DMA_ATTR_SKIP_CPU_SYNC,
+ * which also tells DMA_API_DEBUG that the overlap is meant; then synced
+ * for the device as a plain map would be, since swiotlb may have given
+ * this device a bounce buffer of its own that nothing has filled yet.
  */
 struct sg_table *__mapper_dma_map(struct mapper_buf *buf, struct device *dev,
 				  size_t offset, size_t len, enum dma_data_direction dir,
@@ -251,6 +256,7 @@ struct sg_table *__mapper_dma_map(struct mapper_buf *buf, struct device *dev,
 	m->offset = offset;
 	m->len = len;
 	m->dir = dir;
+	m->shared = shared;
 	ret = mapper_dma_sg(&m->sgt, buf->pages + (offset >> PAGE_SHIFT), len >> PAGE_SHIFT,
 			    dev);
 	if (ret)
@@ -265,20 +271,27 @@ struct sg_table *__mapper_dma_map(struct mapper_buf *buf, struct device *dev,
 		ret = -EIO;
 		goto free_sg;
 	}
+	if (mapper_cache_alias(buf)) {
+		mutex_unlock(&buf->vmap_lock);
+		pr_err("%s: DMA map for %s: a %s buffer keeps cacheable kernel aliases on this architecture, which the device could be given; map a cached one (the DMA API keeps it coherent)\n",
+		       mapper_buf_name(buf), dev_name(dev), mapper_cache_names[buf->cache]);
+		ret = -EINVAL;
+		goto free_sg;
+	}
 	WRITE_ONCE(buf->dma_count, buf->dma_count + 1);
 	mutex_unlock(&buf->vmap_lock);
 
 	mutex_lock(&buf->dma_lock);
-	o = mapper_dma_overlap(buf, m);
-	if (o && shared) {
-		attrs = DMA_ATTR_SKIP_CPU_SYNC;
-	} else if (o) {
+	o = mapper_dma_overlap(buf, m, shared);
+	if (o) {
 		pr_err("%s: DMA map of %#zx+%#zx for %s: overlaps the device-writable mapping %#zx+%#zx for %s\n",
 		       mapper_buf_name(buf), offset, len, dev_name(dev), o->offset, o->len,
 		       dev_name(o->dev));
 		ret = -EBUSY;
 		goto uncount;
 	}
+	if (mapper_dma_overlap(buf, m, false))
+		attrs = DMA_ATTR_SKIP_CPU_SYNC;
 	ret = dma_map_sgtable(dev, &m->sgt, dir, attrs);
 	if (ret) {
 		pr_err("%s: DMA map of %#zx+%#zx for %s failed: %d\n",
@@ -333,20 +346,28 @@ void mapper_dma_unmap(struct mapper_buf *buf, struct sg_table *sgt,
 		return;
 	mutex_lock(&buf->dma_lock);
 	m = mapper_dma_find(buf, sgt);
-	if (m) {
-		list_del(&m->node);
-		mutex_lock(&mapper_dma_lock);
-		list_del(&m->all);
-		mutex_unlock(&mapper_dma_lock);
-	}
-	mutex_unlock(&buf->dma_lock);
-	if (WARN(!m, "%s: not a mapping of %s\n", __func__, mapper_buf_name(buf)))
+	if (WARN(!m, "%s: not a mapping of %s\n", __func__, mapper_buf_name(buf))) {
+		mutex_unlock(&buf->dma_lock);
 		return;
+	}
 	if (dir != m->dir)
 		pr_warn_once("%s: unmapped for %s as %s, mapped %s\n", mapper_buf_name(buf),
 			     dev_name(m->dev), mapper_dir_names[dir & 3],
 			     mapper_dir_names[m->dir]);
-	dma_unmap_sgtable(m->dev, &m->sgt, m->dir, 0);
+	/*
+	 * Already synced for the CPU (DMA_BUF_IOCTL_SYNC's start, say): the
+	 * CPU owns the pages and may have written them since, which a second
+	 * sync would undo (a cache invalidation, or swiotlb copying its
+	 * bounce buffer back). Still on the list meanwhile, under dma_lock:
+	 * no mapping that this one's would overlap is made while it syncs.
+	 */
+	dma_unmap_sgtable(m->dev, &m->sgt, m->dir,
+			  READ_ONCE(m->cpu_owned) ? DMA_ATTR_SKIP_CPU_SYNC : 0);
+	list_del(&m->node);
+	mutex_lock(&mapper_dma_lock);
+	list_del(&m->all);
+	mutex_unlock(&mapper_dma_lock);
+	mutex_unlock(&buf->dma_lock);
 	/* Only once the device is done: the cache mode may change again. */
 	mapper_dma_count(buf, -1);
 	sg_free_table(&m->sgt);
@@ -366,6 +387,9 @@ static void mapper_dma_sync_range(struct mapper_dma *m, size_t off, size_t len,
 	struct scatterlist *cpu = m->sgt.sgl, *seg = m->sgt.sgl;
 	unsigned int ncpu = m->sgt.orig_nents, nseg = m->sgt.nents;
 	size_t cpu_pos = 0, seg_pos = 0, end = off + len;
+
+	/* Who owns it now, for the unmap: the CPU only if all of it is synced. */
+	WRITE_ONCE(m->cpu_owned, for_cpu && !off && len >= m->len);
 
 	while (off < end && ncpu && nseg) {
 		size_t cpu_end = cpu_pos + cpu->length;

@@ -1675,6 +1675,54 @@ TEST_F(dmabuf, a_kernel_mapping_may_not_overlap_an_importers_writable_one)
 	close(kmsg);
 }
 
+/*
+ * No device is given a write-combined buffer whose pages keep a cacheable
+ * kernel alias (arm64's linear map): a coherent device could be served
+ * stale lines from it. The import fails with EINVAL and a line naming the
+ * mode there; where the kernel's own mapping follows the mode (x86), the
+ * importer maps it.
+ */
+TEST_F(dmabuf, an_importer_maps_a_wc_buffer_only_without_a_cacheable_alias)
+{
+	int card, a, ret, arm64, kmsg = kmsg_open();
+	char card_path[32], line[512];
+	struct utsname u;
+	struct tbuf b;
+	uint32_t h;
+
+	ASSERT_LE(0, kmsg);
+	ASSERT_EQ(0, uname(&u));
+	arm64 = !strcmp(u.machine, "aarch64");
+	NEED("vgem", vgem_here());
+	if (!vgem_maps_at_import())
+		SKIP(return, "vgem attaches without mapping on this kernel");
+	if (mbuf_make(&b, "gemwc", MIB, 0, "wc"))
+		SKIP(return, "no write-combined buffers on this kernel");
+	card = vgem_open(card_path, sizeof(card_path));
+	ASSERT_LE(0, card);
+	a = export(b.fd, O_RDWR | O_CLOEXEC, 0, 0);
+	ASSERT_LE(0, a);
+	ret = prime_import(card, a, &h);
+	if (arm64) {
+		EXPECT_EQ(-EINVAL, ret);
+		EXPECT_EQ(1, kmsg_lines(kmsg, "gemwc: DMA map for ", line, sizeof(line)));
+		EXPECT_NE(NULL, strstr(line, "a wc buffer keeps cacheable kernel aliases")) {
+			TH_LOG("%s", line);
+		}
+		EXPECT_EQ(0, dev_ll(b.index, "dma_maps"));
+	} else {
+		EXPECT_EQ(0, ret);
+		EXPECT_EQ(1, dev_ll(b.index, "dma_maps"));
+		if (!ret)
+			EXPECT_EQ(0, gem_close(card, h));
+	}
+	EXPECT_EQ(0, dev_ll(b.index, "dma_maps"));
+	close(a);
+	close(card);
+	EXPECT_EQ(0, tbuf_free(&b));
+	close(kmsg);
+}
+
 /* ---- 5. vivid (V4L2) ---------------------------------------------------------- */
 
 /*
