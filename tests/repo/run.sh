@@ -588,7 +588,10 @@ upgrade() {
 	awk -F' *[|] *' '{ print $2 }' "$W/madison.out" | sort | diff -u <(printf '%s\n' "$VERSION" "$NEXT" | sort) - ||
 		die "apt-cache madison mapper-dkms: not the two versions"
 	say "apt upgrade"
-	inroot apt -y -q -o Dpkg::Use-Pty=0 upgrade || die "apt upgrade"
+	if ! inroot apt -y -q -o Dpkg::Use-Pty=0 upgrade; then
+		cat "$ROOT/var/lib/dkms/mapper/$NEXT/build/make.log" 2>/dev/null
+		die "apt upgrade"
+	fi
 	inroot dpkg-query -W mapper-dkms mapper-utils | tee "$W/versions.out"
 	[ "$(grep -c "	$NEXT$" "$W/versions.out")" = 2 ] || die "apt upgrade did not bring $NEXT"
 	installed "$k" "$NEXT"
