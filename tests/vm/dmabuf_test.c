@@ -1664,6 +1664,13 @@ TEST_F(dmabuf, a_kernel_mapping_may_not_overlap_an_importers_writable_one)
 	snprintf(map, sizeof(map), "%s 0 65536 bidirectional", b.name);
 	EXPECT_EQ(0, write_file(edu, map));
 	EXPECT_EQ(1, dev_ll(b.index, "dma_maps"));
+	/* and the importer after the driver: refused too */
+	EXPECT_EQ(-EBUSY, prime_import(card, a, &h));
+	EXPECT_EQ(1, kmsg_lines(kmsg, "overlaps the device-writable mapping", line, sizeof(line)));
+	EXPECT_NE(NULL, strstr(line, "for vgem")) {
+		TH_LOG("%s", line);
+	}
+	EXPECT_EQ(1, dev_ll(b.index, "dma_maps"));
 	EXPECT_EQ(0, write_file(edu, "\n"));
 	EXPECT_EQ(0, dev_ll(b.index, "dma_maps"));
 
