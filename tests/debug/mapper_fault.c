@@ -966,10 +966,13 @@ static int export_op(int fd, int import)
 	} else {
 		void *p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, e.fd, 0);
 
-		if (p == MAP_FAILED)
+		if (p == MAP_FAILED) {
 			ret = errno;
-		else
+		} else if (munmap(p, 4096)) {
+			/* ENOMEM under injection (maple tree nodes): fail-nth is spent now */
+			ret = errno;
 			munmap(p, 4096);
+		}
 	}
 	close(e.fd);
 	return ret;
