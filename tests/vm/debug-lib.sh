@@ -158,3 +158,40 @@ debug_summary() { # debug_summary MODE: the mode's exit status
 	echo "# debug-$1: $passed passed, $failed failed, $skipped skipped"
 	[ "$failed" = 0 ]
 }
+
+# fill_cache: clean page cache that reclaim can take back, where the VM has
+# a RAM disk (brd): its unwritten sectors read as zeros into the page cache.
+# The caller keeps /dev/ram0 open meanwhile (exec 7</dev/ram0): the last
+# close of a block device drops its page cache.
+fill_cache() {
+	[ -b /dev/ram0 ] && dd if=/dev/ram0 of=/dev/null bs=1M 2>/dev/null
+	:
+}
+
+# hog_loop UNTIL DEVICE...: until uptime UNTIL (s), one hog after another
+# (fuzz_util hog, oom_score_adj 1000: the OOM killer's first choice) maps the
+# DEVICEs and fills memory until the OOM killer kills it, the page cache
+# filled again before each (fill_cache), so that reclaim has work; then
+# "hogs=N held=M" (hogs started, mappings they held) in /tmp/hog.sum.
+# pressure.sh and the soak (fuzz.sh) run it; the processes that must
+# survive set oom_score_adj -1000.
+hog_loop() {
+	_until=$1
+	shift
+	_hogs=0 _held=0
+	while [ "$(cut -d. -f1 /proc/uptime)" -lt "$_until" ]; do
+		fill_cache
+		(echo 1000 >/proc/self/oom_score_adj && exec /bin/fuzz_util hog "$@") \
+			>/tmp/hog.out 2>&1 &
+		_hog=$!
+		while kill -0 $_hog 2>/dev/null && [ "$(cut -d. -f1 /proc/uptime)" -lt "$_until" ]; do
+			sleep 1
+		done
+		kill -9 $_hog 2>/dev/null
+		wait $_hog 2>/dev/null
+		_hogs=$((_hogs + 1))
+		_h=$(sed -n 's/^hog: holding \([0-9]*\) mappings/\1/p' /tmp/hog.out)
+		_held=$((_held + ${_h:-0}))
+		echo "hogs=$_hogs held=$_held" >/tmp/hog.sum
+	done
+}
