@@ -445,6 +445,7 @@ struct mapper_buf *mapper_buf_alloc(const char *who, size_t size, int node,
 	init_waitqueue_head(&buf->wait);
 	mutex_init(&buf->vmap_lock);
 	mutex_init(&buf->dma_lock);
+	init_rwsem(&buf->copy_sem);
 	INIT_LIST_HEAD(&buf->dma_maps);
 	buf->size = size;
 	buf->nr_pages = size >> PAGE_SHIFT;
@@ -696,10 +697,49 @@ static int mapper_buf_apply_cache(struct mapper_buf *buf, enum mapper_cache mode
 }
 #endif
 
-#ifndef MAPPER_CACHE_MAINT
+#ifdef MAPPER_CACHE_MAINT
+/*
+ * A read() or write() of the buffer: mapper_buf_cpu_sync()'s clean, then
+ * invalidate, of a line would drop another CPU's store to it in between,
+ * so in wc/uc they run one at a time (@excl), and never during a mode
+ * change, which maintains every line and whose mode they must see; in the
+ * cached mode side by side. 0, or -EINTR when the caller is killed.
+ */
+int mapper_buf_copy_begin(struct mapper_buf *buf, bool *excl)
+{
+	*excl = false;
+	if (down_read_killable(&buf->copy_sem))
+		return -EINTR;
+	if (buf->cache == MAPPER_CACHE_CACHED)
+		return 0;
+	up_read(&buf->copy_sem);
+	if (down_write_killable(&buf->copy_sem))
+		return -EINTR;
+	*excl = true;
+	return 0;
+}
+
+void mapper_buf_copy_end(struct mapper_buf *buf, bool excl)
+{
+	if (excl)
+		up_write(&buf->copy_sem);
+	else
+		up_read(&buf->copy_sem);
+}
+#else
 /* The kernel's own mapping is in the buffer's mode (x86), or all is cached. */
 void mapper_buf_cpu_sync(struct mapper_buf *buf, struct page *page, size_t off,
 			 size_t len, bool written)
+{
+}
+
+int mapper_buf_copy_begin(struct mapper_buf *buf, bool *excl)
+{
+	*excl = false;
+	return 0;
+}
+
+void mapper_buf_copy_end(struct mapper_buf *buf, bool excl)
 {
 }
 #endif

@@ -176,9 +176,11 @@ static ssize_t mapper_cfg_cache_store(struct config_item *item, const char *page
 	if (cfg->md) {
 		struct mapper_buf *buf = cfg->md->buf;
 
+		down_write(&buf->copy_sem);
 		mutex_lock(&buf->vmap_lock);
 		ret = mapper_buf_set_cache(buf, mode);
 		mutex_unlock(&buf->vmap_lock);
+		up_write(&buf->copy_sem);
 	}
 	if (!ret)
 		cfg->cache = mode;

@@ -86,12 +86,16 @@ static ssize_t mapper_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	struct mapper_buf *buf = md->buf;
 	size_t want;
 	size_t done;
+	bool excl;
 
 	if (iocb->ki_pos >= buf->size || !iov_iter_count(to))
 		return 0;
 	want = min_t(u64, iov_iter_count(to), buf->size - iocb->ki_pos);
 	iov_iter_truncate(to, want);
+	if (mapper_buf_copy_begin(buf, &excl))
+		return -EINTR;
 	done = mapper_copy(buf, iocb->ki_pos, to, true);
+	mapper_buf_copy_end(buf, excl);
 	if (!done)
 		return -EFAULT;
 	iocb->ki_pos += done;
@@ -104,6 +108,7 @@ static ssize_t mapper_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	struct mapper_buf *buf = md->buf;
 	size_t want;
 	size_t done;
+	bool excl;
 
 	if (!iov_iter_count(from))
 		return 0;
@@ -112,7 +117,10 @@ static ssize_t mapper_write_iter(struct kiocb *iocb, struct iov_iter *from)
 		return -ENOSPC;
 	want = min_t(u64, iov_iter_count(from), buf->size - iocb->ki_pos);
 	iov_iter_truncate(from, want);
+	if (mapper_buf_copy_begin(buf, &excl))
+		return -EINTR;
 	done = mapper_copy(buf, iocb->ki_pos, from, false);
+	mapper_buf_copy_end(buf, excl);
 	if (!done)
 		return -EFAULT;
 	iocb->ki_pos += done;

@@ -13,6 +13,7 @@
 #include <linux/mm.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
+#include <linux/rwsem.h>
 #include <linux/wait.h>
 
 /* How user mappings and the kernel see a buffer's memory (see mapper(4)). */
@@ -52,6 +53,12 @@ struct mapper_buf {
 	 * changes only while nothing maps the memory (maps == 0, no vaddr).
 	 */
 	struct mutex vmap_lock;
+	/*
+	 * Taken before vmap_lock by a cache mode change (sysfs, configfs):
+	 * where read() and write() maintain the lines they copy (arm64's
+	 * wc/uc, buffer.c), they hold it, one at a time in those modes.
+	 */
+	struct rw_semaphore copy_sem;
 	void *vaddr;			/* kernel alias, made on first request */
 	enum mapper_cache cache;
 	bool cache_unknown;		/* a failed change left modes unknown (buffer.c) */
@@ -87,6 +94,8 @@ int mapper_buf_set_cache(struct mapper_buf *buf, enum mapper_cache mode);
 pgprot_t mapper_cache_pgprot(enum mapper_cache mode, pgprot_t prot);
 void mapper_buf_cpu_sync(struct mapper_buf *buf, struct page *page, size_t off,
 			 size_t len, bool written);
+int mapper_buf_copy_begin(struct mapper_buf *buf, bool *excl);
+void mapper_buf_copy_end(struct mapper_buf *buf, bool excl);
 
 #define MAPPER_NAME_MAX		31
 #define MAPPER_DMA_DEVICE_MAX	63	/* bus device names: 0000:00:04.0, fe200000.dma */

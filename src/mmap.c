@@ -208,6 +208,14 @@ int mapper_mmap_buf(struct mapper_buf *buf, struct vm_area_struct *vma,
 			return -EINVAL;
 		}
 		vma->vm_page_prot = mapper_cache_pgprot(buf->cache, vma->vm_page_prot);
+		/*
+		 * Where the kernel keeps a cacheable alias of the pages
+		 * (arm64), no get_user_pages(): O_DIRECT, vmsplice(),
+		 * process_vm_writev() and ptrace would copy through it, and
+		 * its lines would hide or undo this mapping's stores.
+		 */
+		if (mapper_cache_alias(buf))
+			vm_flags_set(vma, VM_IO);
 	}
 	vma->vm_private_data = buf;
 	return 0;

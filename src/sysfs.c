@@ -87,9 +87,11 @@ static ssize_t cache_store(struct device *dev, struct device_attribute *attr,
 		return -EINVAL;
 	if (mode != MAPPER_CACHE_CACHED && !mapper_cache_supported())
 		return -EOPNOTSUPP;
+	down_write(&buf->copy_sem);
 	mutex_lock(&buf->vmap_lock);
 	ret = mapper_buf_set_cache(buf, mode);
 	mutex_unlock(&buf->vmap_lock);
+	up_write(&buf->copy_sem);
 	return ret ? ret : count;
 }
 static DEVICE_ATTR_RW(cache);

@@ -1337,6 +1337,25 @@ TEST(cache_modes_keep_mappings_read_and_write_coherent)
 		EXPECT_TRUE(check(in, page, seed)) {
 			TH_LOG("cache=%s: read() missed the mapping's stores", modes[i]);
 		}
+		/*
+		 * get_user_pages() of the mapping (here process_vm_readv()):
+		 * refused where the kernel keeps a cacheable alias of the
+		 * pages, as arm64 does in wc/uc (it would copy through it).
+		 */
+		struct iovec gl = { in, 64 }, gr = { p, 64 };
+		ssize_t got = process_vm_readv(getpid(), &gl, 1, &gr, 1, 0);
+
+#ifdef __aarch64__
+		if (strcmp(modes[i], "cached")) {
+			EXPECT_EQ(-1, got);
+			EXPECT_EQ(EFAULT, errno);
+		} else
+#endif
+		{
+			EXPECT_EQ(64, got) {
+				TH_LOG("cache=%s: process_vm_readv: %s", modes[i], strerror(errno));
+			}
+		}
 		munmap(p, 2 * page);
 	}
 	close(fd);
