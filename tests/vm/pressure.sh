@@ -151,7 +151,7 @@ fi
 scan0=$(scanned)
 oom0=$(vmstat oom_kill)
 (echo -1000 >/proc/self/oom_score_adj && exec /bin/mapper_stress --seconds "$seconds" \
-	--seed "$seed" --params "$params" --no-reload --creators 1) >/tmp/stress.out 2>&1 &
+	--seed "$seed" --params "$params" --no-reload --creators 1 --pressure) >/tmp/stress.out 2>&1 &
 stress=$!
 hog_end=$(($(cut -d. -f1 /proc/uptime) + seconds - 10))
 if [ "${PRESSURE_HOLD:-0}" = 1 ]; then
