@@ -43,9 +43,12 @@
  * failure no DMA mapping or holder is left, after a success exactly one),
  * export (MAPPER_IOC_EXPORT_DMABUF, the dma-buf mapped and closed) and
  * import (vgem takes the dma-buf: attach and DMA mapping), after each of
- * which no dma-buf, DMA mapping or descriptor is left)
- * and create (a buffer's whole life through configfs: mkdir, size, node,
- * enable, open and read it, detach while open, close, rmdir). After each
+ * which no dma-buf, DMA mapping or descriptor is left),
+ * create (a buffer's whole life through configfs: mkdir, size, node,
+ * enable, open and read it, detach while open, close, rmdir) and
+ * export-detach (a configfs buffer exported, its node closed, detached
+ * while only the dma-buf holds it, the dma-buf mapped, written and taken by
+ * vgem where there is one, closed, rmdir: freed with the dma-buf). After each
  * configfs attempt nothing may be half-made: a failed enable leaves enable
  * 0 and index -1, and (once a successful one is undone) the devices in
  * /sys/class/mapper, /dev/mapper*, total_bytes and the configfs items are
@@ -613,11 +616,16 @@ static struct cstate cstate(void)
 
 static int cstate_differs(const char *op, unsigned int n, int ret, struct cstate want)
 {
-	struct cstate now = cstate();
+	struct cstate now;
 
-	if (now.items == want.items && now.devs == want.devs && now.nodes == want.nodes &&
-	    now.total == want.total)
-		return 0;
+	/* A buffer held by a dma-buf goes with its last fput, perhaps deferred. */
+	for (int i = 0; i < 50; i++) {
+		now = cstate();
+		if (now.items == want.items && now.devs == want.devs &&
+		    now.nodes == want.nodes && now.total == want.total)
+			return 0;
+		usleep(10000);
+	}
 	printf("# %s: attempt %u (%s) left %d items, %d devices, %d nodes, %lld bytes; "
 	       "%d, %d, %d, %lld before\n", op, n, errname(ret), now.items, now.devs,
 	       now.nodes, now.total, want.items, want.devs, want.nodes, want.total);
@@ -804,6 +812,19 @@ static void caught(int sig)
 	siglongjmp(on_signal, sig);
 }
 
+/* Writes every page of a mapping, so that each one takes the fault path. */
+static int touch(char *p, size_t len)
+{
+	int sig;
+
+	sig = sigsetjmp(on_signal, 1);
+	if (sig)
+		return -sig;
+	for (size_t off = 0; off < len; off += page)
+		p[off] = (char)(off / page + 1);
+	return 0;
+}
+
 static size_t dev_size(void)
 {
 	char text[32] = "";
@@ -978,6 +999,66 @@ static int export_op(int fd, int import)
 	return ret;
 }
 
+/*
+ * export-detach: a configfs buffer exported, its node closed and the buffer
+ * detached while only the dma-buf holds it; the dma-buf then mapped and
+ * written (and taken by vgem where there is one), closed, and the item
+ * removed. The memory goes with the dma-buf's last reference.
+ */
+static int cfs_export_detach(void)
+{
+	struct mapper_export_dmabuf e = {
+		.argsz = sizeof(e), .flags = O_RDWR | O_CLOEXEC, .length = 0,
+	};
+	char path[32];
+	int fd, ret;
+
+	if (mkdir(CFS "/" CFS_ITEM, 0755))
+		return errno;
+	ret = cfs_write("size", "64K");
+	if (!ret)
+		ret = cfs_write("enable", "1");
+	if (ret)
+		return ret;
+	snprintf(path, sizeof(path), "/dev/mapper%ld", cfs_long("index"));
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	ret = ioctl(fd, MAPPER_IOC_EXPORT_DMABUF, &e) ? errno : 0;
+	close(fd);
+	if (ret)
+		return ret;
+	ret = cfs_write("detach", "1");
+	if (!ret) {
+		char *p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, e.fd, 0);
+
+		if (p == MAP_FAILED) {
+			ret = errno;
+		} else {
+			ret = touch(p, page);
+			if (munmap(p, page)) {
+				ret = ret ? ret : errno;
+				munmap(p, page);	/* fail-nth is spent now */
+			}
+		}
+	}
+	if (!ret && vgem_fd >= 0) {
+		struct drm_prime_arg h = { .fd = e.fd };
+
+		if (ioctl(vgem_fd, DRM_PRIME_FD_TO_HANDLE, &h)) {
+			ret = errno;
+		} else {
+			struct drm_gem_close_arg c = { h.handle, 0 };
+
+			ioctl(vgem_fd, DRM_GEM_CLOSE, &c);
+		}
+	}
+	close(e.fd);
+	if (!ret && rmdir(CFS "/" CFS_ITEM))
+		ret = errno;
+	return ret;
+}
+
 /* After an attempt: the dma-buf and everything it held are gone. */
 static int export_after(const char *op, unsigned int n, int ret, int fds)
 {
@@ -1006,19 +1087,6 @@ static long live_maps(int fd)
 	if (ioctl(fd, MAPPER_IOC_INFO, &info))
 		return -1;
 	return info.maps;
-}
-
-/* Writes every page of a mapping, so that each one takes the fault path. */
-static int touch(char *p, size_t len)
-{
-	int sig;
-
-	sig = sigsetjmp(on_signal, 1);
-	if (sig)
-		return -sig;
-	for (size_t off = 0; off < len; off += page)
-		p[off] = (char)(off / page + 1);
-	return 0;
 }
 
 /*
@@ -1052,6 +1120,8 @@ static int do_op(const char *op, int fd, size_t size, char *ubuf, const char *ko
 		return cfs_write("enable", "1");
 	if (!strcmp(op, "create"))
 		return cfs_create();
+	if (!strcmp(op, "export-detach"))
+		return cfs_export_detach();
 	if (!strcmp(op, "dma-map"))
 		return write_path(edu_buffer, "mapper1\n");
 	if (!strcmp(op, "export") || !strcmp(op, "import"))
@@ -1132,7 +1202,7 @@ static int do_op(const char *op, int fd, size_t size, char *ubuf, const char *ko
 static int inject(const char *op, const char *ko)
 {
 	int is_load = !strncmp(op, "load", 4);
-	int is_cfs = cfs_enable_op(op) || !strcmp(op, "create");
+	int is_cfs = cfs_enable_op(op) || !strcmp(op, "create") || !strcmp(op, "export-detach");
 	int counts[256] = { 0 };	/* per errno; [0] successes */
 	int signals = 0, injected = 0, bad = 0, fd = -1, opened_ok = 0;
 	size_t size = 0;
@@ -1175,6 +1245,8 @@ static int inject(const char *op, const char *ko)
 		return 1;
 	if (!strcmp(op, "dma-map") && edu_setup(op))
 		return 1;
+	if (!strcmp(op, "export-detach"))
+		vgem_fd = vgem_open();	/* -1: the dma-buf is not imported */
 	if (!strcmp(op, "import") && (vgem_fd = vgem_open()) < 0) {
 		printf("not ok - inject %s: no vgem card in /dev/dri\n", op);
 		return 1;
@@ -1263,7 +1335,8 @@ static int inject(const char *op, const char *ko)
 				bad |= cfs_after(op, n, ret);
 			if (!strcmp(op, "dma-map"))
 				bad |= edu_after(op, n, ret);
-			if (!strcmp(op, "export") || !strcmp(op, "import"))
+			if (!strcmp(op, "export") || !strcmp(op, "import") ||
+			    !strcmp(op, "export-detach"))
 				bad |= export_after(op, n, ret, base_fds);
 		}
 		if (kmsg_splat()) {

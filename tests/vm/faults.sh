@@ -9,7 +9,8 @@
 # changes (each page's mode in the direct map checked after each), and
 # buffers made at run time through configfs (writing enable, of a plain, a
 # contiguous and a device's buffer; and a buffer's
-# whole life: mkdir, size, node, enable, use, detach while open, rmdir),
+# whole life: mkdir, size, node, enable, use, detach while open, rmdir;
+# and one exported, detached while only its dma-buf holds it, then freed),
 # after each of which nothing may be half-made. Each
 # attempt must succeed or fail with an errno, never log a report nor leave a
 # mapping or a registration behind (mapper_fault checks every attempt); at the
@@ -62,6 +63,7 @@ if /bin/busybox insmod /lib/modules/mapper.ko devices=2 size=64K; then
 	if [ -d /sys/kernel/debug/dma_buf ]; then
 		inject export
 		ls /dev/dri/card* >/dev/null 2>&1 && inject import
+		inject export-detach
 	fi
 	# Mapping for a device, where the VM has QEMU's edu and its sample driver.
 	if [ -f /lib/modules/mapper_edu.ko ] && grep -qx 0x11e8 /sys/bus/pci/devices/*/device 2>/dev/null; then
