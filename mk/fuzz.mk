@@ -36,8 +36,9 @@ FUZZ_TRINITY   := /usr/bin/trinity
 
 .PHONY: fuzz-deps check-fuzz fuzz check-pressure soak fresh-check-fuzz fresh-check-pressure
 
-fuzz-deps:
-	@$(TOP)/tests/lib/deps vm fuzz
+# vm-deps first: check-fresh then starts check-fuzz's root from its cached layer.
+fuzz-deps: vm-deps
+	@$(TOP)/tests/lib/deps fuzz
 
 $(OUT)/vm/fuzz_util: $(TOP)/tests/fuzz/fuzz_util.c $(TOP)/src/uapi/mapper.h
 	@mkdir -p $(@D)
