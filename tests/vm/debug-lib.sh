@@ -172,13 +172,16 @@ fill_cache() {
 # (fuzz_util hog, oom_score_adj 1000: the OOM killer's first choice) maps the
 # DEVICEs and fills memory until the OOM killer kills it, the page cache
 # filled again before each (fill_cache), so that reclaim has work; then
-# "hogs=N held=M" (hogs started, mappings they held) in /tmp/hog.sum.
+# "hogs=N held=M killed=K" (hogs started, mappings they held, hogs that
+# died of SIGKILL before UNTIL: the OOM killer's, as nothing else here may
+# kill a root process) in /tmp/hog.sum. That count, unlike one of the
+# kernel log's lines, survives an hour of log wrapping dmesg's ring buffer.
 # pressure.sh and the soak (fuzz.sh) run it; the processes that must
 # survive set oom_score_adj -1000.
 hog_loop() {
 	_until=$1
 	shift
-	_hogs=0 _held=0
+	_hogs=0 _held=0 _killed=0
 	while [ "$(cut -d. -f1 /proc/uptime)" -lt "$_until" ]; do
 		fill_cache
 		(echo 1000 >/proc/self/oom_score_adj && exec /bin/fuzz_util hog "$@") \
@@ -187,11 +190,14 @@ hog_loop() {
 		while kill -0 $_hog 2>/dev/null && [ "$(cut -d. -f1 /proc/uptime)" -lt "$_until" ]; do
 			sleep 1
 		done
-		kill -9 $_hog 2>/dev/null
+		# Stopped here at UNTIL, or already dead: of what, its status says.
+		_stopped=0
+		kill -9 $_hog 2>/dev/null && _stopped=1
 		wait $_hog 2>/dev/null
+		[ $? = 137 ] && [ $_stopped = 0 ] && _killed=$((_killed + 1))
 		_hogs=$((_hogs + 1))
 		_h=$(sed -n 's/^hog: holding \([0-9]*\) mappings/\1/p' /tmp/hog.out)
 		_held=$((_held + ${_h:-0}))
-		echo "hogs=$_hogs held=$_held" >/tmp/hog.sum
+		echo "hogs=$_hogs held=$_held killed=$_killed" >/tmp/hog.sum
 	done
 }
