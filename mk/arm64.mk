@@ -30,12 +30,8 @@ ARM64_SYSROOT    := $(CACHE)/kernels/arm64-sysroot/root
 VM_BUSYBOX_arm64 := $(ARM64_SYSROOT)/bin/busybox
 ARM64_STEPS      := $(addprefix check-matrix-arm64-,$(ARM64_MATRIX))
 # Debian's arm64-16k flavour (16 KiB pages; trixie): a series to run by hand,
-# not in make check (make check-matrix-arm64-16k-6.12). Its VMs have 1 GiB:
-# the tests of huge mappings take a buffer of four PMDs, 128 MiB with 16 KiB
-# pages, and copies of it, which the debug VM's 512 MiB (CMA and the debug
-# options taken) cannot hold.
+# not in make check (make check-matrix-arm64-16k-6.12).
 ARM64_EXTRA      := check-matrix-arm64-16k-6.12
-ARM64_VM_16k-6.12 := --mem 1G
 
 .PHONY: arm64-deps arm64-sysroot arm64-tests check-matrix-arm64 $(ARM64_STEPS) $(ARM64_EXTRA) \
 	fresh-check-matrix-arm64 check-dma-arm64
@@ -96,8 +92,8 @@ define arm64-series
 	fi; \
 	$(TOP)/tests/lib/build-module $$env $$d --name arm64-$(1) || exit 1; \
 	kfence=$$(. $$env && [ "$$KFENCE" = 1 ] && echo kfence.sample_interval=10); rc=0; \
-	$(call vm-run,arm64-$(1) plain,$$d,$$d/plain,check,$(DMABUF_VM) $(ARM64_VM_$(1)),$$env,arm64) || rc=1; \
-	$(call vm-run,arm64-$(1) debug,$$d,$$d/debug,check,$(DMABUF_VM) $(ARM64_VM_$(1)) $(ARM64_DMA_VM) \
+	$(call vm-run,arm64-$(1) plain,$$d,$$d/plain,check,$(DMABUF_VM),$$env,arm64) || rc=1; \
+	$(call vm-run,arm64-$(1) debug,$$d,$$d/debug,check,$(DMABUF_VM) $(ARM64_DMA_VM) \
 		$(call dma-log,$$d/debug) --append "$(VM_DEBUG_ARGS) $$kfence",$$env,arm64) || rc=1; \
 	$(call dma-log-check,$$d/debug,arm64-$(1) debug) || rc=1; \
 	exit $$rc

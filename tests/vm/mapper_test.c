@@ -69,18 +69,29 @@ static long sysfs_long(int n, const char *attr)
 	return v;
 }
 
+/* The pattern of @seed at offset @base on: fill() and check() start at 0. */
+static void fill_at(unsigned char *p, size_t len, unsigned int seed, size_t base)
+{
+	for (size_t i = base; i < base + len; i++)
+		p[i - base] = (unsigned char)((i * 131 + seed * 7 + (i >> 12)) ^ seed);
+}
+
+static int check_at(const unsigned char *p, size_t len, unsigned int seed, size_t base)
+{
+	for (size_t i = base; i < base + len; i++)
+		if (p[i - base] != (unsigned char)((i * 131 + seed * 7 + (i >> 12)) ^ seed))
+			return 0;
+	return 1;
+}
+
 static void fill(unsigned char *p, size_t len, unsigned int seed)
 {
-	for (size_t i = 0; i < len; i++)
-		p[i] = (unsigned char)((i * 131 + seed * 7 + (i >> 12)) ^ seed);
+	fill_at(p, len, seed, 0);
 }
 
 static int check(const unsigned char *p, size_t len, unsigned int seed)
 {
-	for (size_t i = 0; i < len; i++)
-		if (p[i] != (unsigned char)((i * 131 + seed * 7 + (i >> 12)) ^ seed))
-			return 0;
-	return 1;
+	return check_at(p, len, seed, 0);
 }
 
 static int wait_child(pid_t pid)
@@ -927,6 +938,12 @@ TEST(o_direct_io_into_and_out_of_a_mapping)
 static size_t huge_sz;
 #define HUGE_SZ		huge_sz
 #define HM		(huge_sz / 2)
+/*
+ * What those tests copy or map privately at once: all of the buffer with 4
+ * KiB pages; 8 MiB pieces of the 128 MiB one with 16 KiB pages, which twice
+ * over would not fit beside it in the debug VM's 512 MiB.
+ */
+#define COPY_MAX	(8 * MIB)
 
 /*
  * Every kernel of the matrix maps mapper's folios huge, whichever path it
@@ -973,13 +990,16 @@ TEST(shared_mapping_is_offered_aligned_and_mapped_huge)
 	EXPECT_EQ((long)(len >> 10), smaps_kb(p, "Rss"));
 
 	/* read() sees it; write() is seen through the huge entries. */
-	unsigned char *copy = malloc(len);
+	unsigned char *copy = malloc(COPY_MAX);
 
 	ASSERT_NE(NULL, copy);
-	ASSERT_EQ((ssize_t)len, pread(fd, copy, len, 0));
-	EXPECT_TRUE(check(copy, len, 41));
-	fill(copy, len, 42);
-	ASSERT_EQ((ssize_t)len, pwrite(fd, copy, len, 0));
+	for (size_t off = 0, n; off < len; off += n) {
+		n = len - off < COPY_MAX ? len - off : COPY_MAX;
+		ASSERT_EQ((ssize_t)n, pread(fd, copy, n, off));
+		EXPECT_TRUE(check_at(copy, n, 41, off));
+		fill_at(copy, n, 42, off);
+		ASSERT_EQ((ssize_t)n, pwrite(fd, copy, n, off));
+	}
 	EXPECT_TRUE(check(p, len, 42));
 	free(copy);
 
@@ -1028,12 +1048,18 @@ TEST(shared_mapping_is_offered_aligned_and_mapped_huge)
 	ASSERT_EQ(0, mprotect(p + 6 * HM, page, PROT_READ));
 	EXPECT_TRUE(check(p, 3 * HM, 45));
 	EXPECT_GT((long)(len >> 10), smaps_kb(p, "FilePmdMapped"));
-	unsigned char *q = malloc(len);
+	unsigned char *q = malloc(COPY_MAX);
 
 	ASSERT_NE(NULL, q);
-	ASSERT_EQ((ssize_t)len, pread(fd, q, len, 0));
-	EXPECT_TRUE(check(q, len, 45));
-	EXPECT_TRUE(memcmp(q + 3 * HM + page, p + 3 * HM + page, len - 3 * HM - page) == 0);
+	for (size_t off = 0, n, from; off < len; off += n) {
+		n = len - off < COPY_MAX ? len - off : COPY_MAX;
+		ASSERT_EQ((ssize_t)n, pread(fd, q, n, off));
+		EXPECT_TRUE(check_at(q, n, 45, off));
+		/* what the mapping has past the page unmapped at 3 HM */
+		from = off > 3 * HM + page ? off : 3 * HM + page;
+		if (from < off + n)
+			EXPECT_TRUE(memcmp(q + from - off, p + from, off + n - from) == 0);
+	}
 	free(q);
 	munmap(p, len);
 	close(fd);
@@ -1059,13 +1085,13 @@ TEST(o_direct_io_into_and_out_of_huge_entries)
 	ASSERT_EQ((ssize_t)io, pwrite(blk, p + 2 * HM + page, io, 0));	/* out of it */
 	ASSERT_EQ((ssize_t)io, pread(blk, p + 5 * HM, io, 0));		/* into it */
 	munmap(p, len);
-	tmp = malloc(len);
+	tmp = malloc(io);
 	ASSERT_NE(NULL, tmp);
-	fill(tmp, len, 81);		/* what the buffer held */
+	fill_at(tmp, io, 81, 2 * HM + page);	/* what the buffer held there */
 	p = malloc(io);
 	ASSERT_NE(NULL, p);
 	ASSERT_EQ((ssize_t)io, pread(fd, p, io, 5 * HM));
-	EXPECT_EQ(0, memcmp(p, tmp + 2 * HM + page, io));
+	EXPECT_EQ(0, memcmp(p, tmp, io));
 	free(p);
 	free(tmp);
 	close(blk);
@@ -1082,7 +1108,7 @@ TEST(o_direct_io_into_and_out_of_huge_entries)
  */
 TEST(locked_and_populated_mappings_work)
 {
-	size_t len = 8 * HM;
+	size_t len = 8 * HM, plen;
 	unsigned char *p, *q;
 	int fd;
 
@@ -1097,16 +1123,18 @@ TEST(locked_and_populated_mappings_work)
 		TH_LOG("this kernel mapped the buffer with page entries, not huge ones");
 	}
 	fill(p, len, 53);
-	q = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_LOCKED, fd, 0);
+	/* Locked and writable, it is populated by copies (up to COPY_MAX). */
+	plen = len < COPY_MAX ? len : COPY_MAX;
+	q = mmap(NULL, plen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_LOCKED, fd, 0);
 	ASSERT_NE(MAP_FAILED, q);
-	EXPECT_TRUE(check(q, len, 53));
+	EXPECT_TRUE(check(q, plen, 53));
 	memset(q + 3 * page, 0x5a, page);	/* copy-on-write under mlockall */
 	EXPECT_EQ(0x5a, q[3 * page + 7]);
 	EXPECT_TRUE(check(p, len, 53));
 	EXPECT_EQ(0, mlock(p + page, 2 * page));
 	EXPECT_EQ(0, munlock(p + page, 2 * page));
 	EXPECT_EQ(0, munlockall());
-	EXPECT_EQ(0, munmap(q, len));
+	EXPECT_EQ(0, munmap(q, plen));
 	EXPECT_EQ(0, munmap(p, len));
 	EXPECT_EQ(0, sysfs_long(0, "maps"));
 	close(fd);
