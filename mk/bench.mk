@@ -30,9 +30,13 @@ $(OUT)/vm/mapper_bench: $(TOP)/tests/bench/mapper_bench.c $(TOP)/tests/vm/vm_uti
 
 VM_BINS += $(OUT)/vm/mapper_bench
 
+# BENCH_VM_ARGS: more tests/lib/vm options, e.g. --qemu-arg -cpu --qemu-arg
+# max,pauth-impdef=on (QEMU takes the last -cpu: TCG's cheaper pointer
+# authentication, see docs/performance.md).
 BENCH_VM = --mem $(BENCH_MEM) --timeout $(BENCH_TIMEOUT) --param BENCH_SIZE=$(BENCH_SIZE) \
-	--param "BENCH_ARGS=$(BENCH_ARGS)" --append "$(VM_ARGS)"
+	--param "BENCH_ARGS=$(BENCH_ARGS)" --append "$(VM_ARGS)" $(BENCH_VM_ARGS)
 BENCH_TIMEOUT ?= 3600
+BENCH_VM_ARGS ?=
 
 ifeq ($(ARCH),arm64)
 BENCH_ARM64 ?= 6.1
