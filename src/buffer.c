@@ -2,8 +2,9 @@
 /*
  * Buffer allocation and lifetime.
  *
- * Memory comes from the page allocator in chunks of up to 2 MiB (a PMD on
- * x86-64, and below MAX_ORDER on every architecture), falling back to smaller
+ * Memory comes from the page allocator in chunks of up to a PMD (2 MiB with
+ * 4 KiB pages, 32 MiB with arm64's 16 KiB ones; 2 MiB without THP or where
+ * the page allocator has no order that large), falling back to smaller
  * orders down to single pages, so any size works without physically
  * contiguous memory.
  *
@@ -45,6 +46,19 @@
 static bool mapper_chunk_is_folio(unsigned int order)
 {
 	return order == MAPPER_PMD_ORDER;
+}
+
+/*
+ * The largest chunk of a buffer: a PMD where the mm core maps one and the
+ * page allocator has that order (2 MiB with 4 KiB pages, 32 MiB with arm64's
+ * 16 KiB pages, whose 2 MiB chunks could never be mapped huge), 2 MiB
+ * otherwise.
+ */
+static unsigned int mapper_chunk_order(void)
+{
+	unsigned int pmd = MAPPER_PMD_ORDER;
+
+	return pmd <= MAPPER_MAX_PAGE_ORDER ? pmd : MAPPER_MAX_ORDER;
 }
 
 /*
@@ -471,9 +485,9 @@ struct mapper_buf *mapper_buf_alloc(const char *who, size_t size, int node,
 	}
 	while (i < buf->nr_pages) {
 		/* Naturally aligned in the buffer, so that folios sit at PMD offsets. */
-		unsigned int order = min3(MAPPER_MAX_ORDER,
+		unsigned int order = min3(mapper_chunk_order(),
 					  (unsigned int)ilog2(buf->nr_pages - i),
-					  i ? (unsigned int)__ffs(i) : MAPPER_MAX_ORDER);
+					  i ? (unsigned int)__ffs(i) : mapper_chunk_order());
 		struct page *page;
 		unsigned long j;
 

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,7 +31,6 @@
 #define KIB	1024UL
 #define MIB	(1024 * KIB)
 #define GIB	(1024 * MIB)
-#define HUGE	(2 * MIB)
 
 static const char *dev = "/dev/mapper0";
 static const char *tmpfs_file = "/tmp/mapper-bench.file";
@@ -40,6 +40,8 @@ static int reps = 3;
 static const char *growth_data;
 static int fd = -1;
 static long page;
+/* A PMD's size, what THP maps at once: 2 MiB with 4 KiB pages, 32 MiB with 16 KiB. */
+static size_t huge = 2 * MIB;
 static volatile uint64_t sink;
 
 static void die(const char *what)
@@ -93,14 +95,14 @@ static char *map(enum kind k, size_t len, void **base, size_t *maplen)
 			 k == MAPPER ? MAP_SHARED : MAP_PRIVATE, fd, 0);
 		break;
 	case ANON_THP:
-		/* As a THP user does: a 2 MiB aligned range, MADV_HUGEPAGE. */
-		*maplen = len + HUGE;
+		/* As a THP user does: a PMD-aligned range, MADV_HUGEPAGE. */
+		*maplen = len + huge;
 		p = mmap(NULL, *maplen, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (p == MAP_FAILED)
 			break;
 		*base = p;
-		p = (char *)(((uintptr_t)p + HUGE - 1) & ~(HUGE - 1));
+		p = (char *)(((uintptr_t)p + huge - 1) & ~(huge - 1));
 		madvise(p, len, MADV_HUGEPAGE);
 		return p;
 	case ANON_POPULATE:
@@ -138,6 +140,59 @@ static double map_touch(enum kind k, size_t len)
 	t = now() - t0;
 	munmap(base, maplen);
 	return t;
+}
+
+static long minflt(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_minflt;
+}
+
+/* The page faults (minor) of one mmap + touch of every page. */
+static long map_touch_faults(enum kind k, size_t len)
+{
+	long f = minflt();
+
+	map_touch(k, len);
+	return minflt() - f;
+}
+
+/*
+ * Fault-around: a read of every page of a shared mapping of @f (@len bytes),
+ * the page faults it takes and its time. The mm core maps up to
+ * fault_around_bytes around a read fault for files with ->map_pages (tmpfs);
+ * mapper has none, so a read faults once a page (or once a PMD, huge).
+ */
+static long read_faults(int f, size_t len, double *t)
+{
+	long before = minflt();
+	double t0 = now();
+	char *p = mmap(NULL, len, PROT_READ, MAP_SHARED, f, 0);
+	uint64_t sum = 0;
+
+	if (p == MAP_FAILED)
+		die("mmap");
+	for (size_t off = 0; off < len; off += page)
+		sum += p[off];
+	sink = sum;
+	*t = now() - t0;
+	munmap(p, len);
+	return minflt() - before;
+}
+
+static long read_long(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long v = -1;
+
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
 }
 
 /* ---- kernels of the measurements --------------------------------------- */
@@ -308,6 +363,12 @@ bad:
 		}
 	}
 	page = sysconf(_SC_PAGESIZE);
+	{
+		long h = read_long("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size");
+
+		if (h > 0)
+			huge = h;
+	}
 	fd = open(dev, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		die(dev);
@@ -324,8 +385,9 @@ bad:
 	}
 	uname(&uts);
 	mb = size / (double)MIB;
-	printf("mapper_bench: kernel %s, %s of %llu MiB, %zu MiB per measurement, best of %d\n\n",
-	       uts.release, dev, (unsigned long long)info.buf_size / MIB, size / MIB, reps);
+	printf("mapper_bench: kernel %s (%s, %ld KiB pages, PMD %zu MiB), %s of %llu MiB, %zu MiB per measurement, best of %d\n\n",
+	       uts.release, uts.machine, page / 1024, huge / MIB, dev,
+	       (unsigned long long)info.buf_size / MIB, size / MIB, reps);
 	printf("| %-40s | %16s | %16s | %-18s | %6s | %-8s |\n",
 	       "measurement", "mapper", "reference", "reference is", "ratio", "target");
 	printf("| %.40s | %.16s | %.16s | %.18s | %.6s | %.8s |\n",
@@ -374,6 +436,27 @@ bad:
 	m = io(fd, size, 1);
 	a = io(tf, size, 1);
 	row("write() in 1 MiB calls", "MB/s", mb / m, mb / a, "tmpfs file", a / m, "");
+
+	/* Fault-around: read faults of a shared mapping, mapper against tmpfs. */
+	{
+		long fm = -1, ft = -1;
+		double tm = 1e30, tt = 1e30, t;
+
+		for (int r = 0; r < reps; r++) {
+			fm = read_faults(fd, size, &t);
+			tm = best(tm, t);
+			ft = read_faults(tf, size, &t);
+			tt = best(tt, t);
+		}
+		row("mmap + read every page (time)", "ms", tm * 1e3, tt * 1e3,
+		    "tmpfs MAP_SHARED", tm / tt, "");
+		printf("\nfault-around (fault_around_bytes %ld): a read of every page of %zu MiB took %ld page faults on mapper, %ld on the tmpfs file",
+		       read_long("/sys/kernel/debug/fault_around_bytes"), size / MIB, fm, ft);
+		/* Below a PMD, where mapper maps page by page. */
+		fm = read_faults(fd, huge / 2, &t);
+		ft = read_faults(tf, huge / 2, &t);
+		printf("; of %zu KiB (half a PMD) %ld and %ld\n", huge / 2 / KIB, fm, ft);
+	}
 	close(tf);
 	unlink(tmpfs_file);
 
@@ -383,14 +466,15 @@ bad:
 
 		if (growth_data && !g)
 			die(growth_data);
-		printf("\nmmap + touch every page, microseconds per mapping (and time ratio to anonymous):\n\n");
-		printf("| %10s | %12s | %12s | %6s | %12s | %6s |\n", "size", "mapper",
-		       "anonymous", "ratio", "anon+THP", "ratio");
-		printf("| ---------- | ------------ | ------------ | ------ | ------------ | ------ |\n");
+		printf("\nmmap + touch every page, microseconds per mapping (and time ratio to anonymous), page faults per mapping:\n\n");
+		printf("| %10s | %12s | %12s | %6s | %12s | %6s | %8s | %8s | %8s |\n", "size",
+		       "mapper", "anonymous", "ratio", "anon+THP", "ratio", "faults", "anon", "anon+THP");
+		printf("| ---------- | ------------ | ------------ | ------ | ------------ | ------ | -------- | -------- | -------- |\n");
 		if (g)
 			fprintf(g, "# bytes mapper_us anonymous_us anonymous_thp_us\n");
-		for (size_t len = 4 * KIB; len <= growth_max; len *= 4) {
+		for (size_t len = page; len <= growth_max; len *= 4) {
 			double t[3];
+			long flt[3];
 			enum kind ks[3] = { MAPPER, ANON, ANON_THP };
 			char label[16];
 
@@ -398,6 +482,7 @@ bad:
 				double sum = 0;
 				int n = 0;
 
+				flt[k] = map_touch_faults(ks[k], len);
 				t[k] = 1e30;
 				for (int r = 0; r < reps; r++) {
 					double t0 = now();
@@ -417,8 +502,9 @@ bad:
 				snprintf(label, sizeof(label), "%zu MiB", len / MIB);
 			else
 				snprintf(label, sizeof(label), "%zu KiB", len / KIB);
-			printf("| %10s | %12.1f | %12.1f | %6.3f | %12.1f | %6.3f |\n", label,
-			       t[0] * 1e6, t[1] * 1e6, t[0] / t[1], t[2] * 1e6, t[0] / t[2]);
+			printf("| %10s | %12.1f | %12.1f | %6.3f | %12.1f | %6.3f | %8ld | %8ld | %8ld |\n",
+			       label, t[0] * 1e6, t[1] * 1e6, t[0] / t[1], t[2] * 1e6, t[0] / t[2],
+			       flt[0], flt[1], flt[2]);
 			fflush(stdout);
 			if (g)
 				fprintf(g, "%zu %.3f %.3f %.3f\n", len, t[0] * 1e6, t[1] * 1e6,

@@ -293,7 +293,7 @@ static void mmap_cases(struct __test_metadata *_metadata, int fd, const struct m
 }
 
 #define MMAP_CASES(fd, ...) do { \
-	static const struct mcase c[] = { __VA_ARGS__ }; \
+	const struct mcase c[] = { __VA_ARGS__ }; \
 	mmap_cases(_metadata, fd, c, sizeof(c) / sizeof(c[0])); \
 } while (0)
 
@@ -303,11 +303,11 @@ TEST(mmap_unaligned_offset_is_einval)
 
 	ASSERT_LE(0, fd);
 	MMAP_CASES(fd,
-		{ "offset 1", 4096, 1, 0, 0, EINVAL, 0 },
-		{ "offset page-1", 4096, 4095, 0, 0, EINVAL, 0 },
-		{ "offset page+1", 4096, 4097, 0, 0, EINVAL, 0 },
-		{ "offset size-1", 4096, SIZE - 1, 0, 0, EINVAL, 0 },
-		{ "offset 1, private", 4096, 1, 0, MAP_PRIVATE, EINVAL, 0 },
+		{ "offset 1", pg, 1, 0, 0, EINVAL, 0 },
+		{ "offset page-1", pg, pg - 1, 0, 0, EINVAL, 0 },
+		{ "offset page+1", pg, pg + 1, 0, 0, EINVAL, 0 },
+		{ "offset size-1", pg, SIZE - 1, 0, 0, EINVAL, 0 },
+		{ "offset 1, private", pg, 1, 0, MAP_PRIVATE, EINVAL, 0 },
 	);
 	close(fd);
 }
@@ -318,11 +318,11 @@ TEST(mmap_offset_at_or_past_end_is_einval)
 
 	ASSERT_LE(0, fd);
 	MMAP_CASES(fd,
-		{ "offset size (the end)", 4096, SIZE, 0, 0, EINVAL, 0 },
-		{ "offset size+page", 4096, SIZE + 4096, 0, 0, EINVAL, 0 },
-		{ "offset 1 TiB", 4096, 1LL << 40, 0, 0, EINVAL, 0 },
-		{ "offset 2^62", 4096, 1LL << 62, 0, 0, EINVAL, 0 },
-		{ "offset size, private", 4096, SIZE, 0, MAP_PRIVATE, EINVAL, 0 },
+		{ "offset size (the end)", pg, SIZE, 0, 0, EINVAL, 0 },
+		{ "offset size+page", pg, SIZE + pg, 0, 0, EINVAL, 0 },
+		{ "offset 1 TiB", pg, 1LL << 40, 0, 0, EINVAL, 0 },
+		{ "offset 2^62", pg, 1LL << 62, 0, 0, EINVAL, 0 },
+		{ "offset size, private", pg, SIZE, 0, MAP_PRIVATE, EINVAL, 0 },
 	);
 	close(fd);
 }
@@ -333,11 +333,11 @@ TEST(mmap_range_crossing_end_is_einval)
 
 	ASSERT_LE(0, fd);
 	MMAP_CASES(fd,
-		{ "2 pages at the last page", 8192, SIZE - 4096, 0, 0, EINVAL, 0 },
-		{ "size at page 1", SIZE, 4096, 0, 0, EINVAL, 0 },
+		{ "2 pages at the last page", 2 * pg, SIZE - pg, 0, 0, EINVAL, 0 },
+		{ "size at page 1", SIZE, pg, 0, 0, EINVAL, 0 },
 		{ "size+1 at 0 (rounds up past the end)", SIZE + 1, 0, 0, 0, EINVAL, 0 },
 		{ "2*size at 0", 2 * SIZE, 0, 0, 0, EINVAL, 0 },
-		{ "2 pages at the last page, private", 8192, SIZE - 4096, 0, MAP_PRIVATE, EINVAL, 0 },
+		{ "2 pages at the last page, private", 2 * pg, SIZE - pg, 0, MAP_PRIVATE, EINVAL, 0 },
 	);
 	close(fd);
 }
@@ -349,10 +349,10 @@ TEST(mmap_offset_plus_length_overflowing_is_eoverflow)
 
 	ASSERT_LE(0, fd);
 	MMAP_CASES(fd,
-		{ "4 pages at offset -page", 4 * 4096, -4096, 0, 0, EOVERFLOW, 0 },
-		{ "1 page at offset -page", 4096, -4096, 0, 0, EOVERFLOW, 0 },
+		{ "4 pages at offset -page", 4 * pg, -pg, 0, 0, EOVERFLOW, 0 },
+		{ "1 page at offset -page", pg, -pg, 0, 0, EOVERFLOW, 0 },
 		{ "size at offset -size", SIZE, -SIZE, 0, 0, EOVERFLOW, 0 },
-		{ "1 page at offset 2^63 (mapper: past end)", 4096, (off_t)(1ULL << 63), 0, 0, EINVAL, 0 },
+		{ "1 page at offset 2^63 (mapper: past end)", pg, (off_t)(1ULL << 63), 0, 0, EINVAL, 0 },
 	);
 	close(fd);
 }
@@ -366,10 +366,10 @@ TEST(mmap_physical_address_as_offset_is_einval_or_a_buffer_offset)
 
 	ASSERT_LE(0, fd);
 	MMAP_CASES(fd,
-		{ "offset 0xfee00000 (local APIC)", 4096, 0xfee00000, 0, 0, EINVAL, 0 },
-		{ "offset 0xfed00000 (HPET)", 4096, 0xfed00000, 0, 0, EINVAL, 0 },
-		{ "offset 0x100000000 (RAM above 4G)", 4096, 0x100000000LL, 0, 0, EINVAL, 0 },
-		{ "offset 0xfd000000 (framebuffer)", 4096, 0xfd000000, 0, 0, EINVAL, 0 },
+		{ "offset 0xfee00000 (local APIC)", pg, 0xfee00000, 0, 0, EINVAL, 0 },
+		{ "offset 0xfed00000 (HPET)", pg, 0xfed00000, 0, 0, EINVAL, 0 },
+		{ "offset 0x100000000 (RAM above 4G)", pg, 0x100000000LL, 0, 0, EINVAL, 0 },
+		{ "offset 0xfd000000 (framebuffer)", pg, 0xfd000000, 0, 0, EINVAL, 0 },
 	);
 	/* The physical address of one of the buffer's own pages. */
 	p = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -433,7 +433,7 @@ TEST(mmap_length_beyond_the_address_space_is_enomem)
 	ASSERT_LE(0, fd);
 	MMAP_CASES(fd,
 		{ "length SIZE_MAX", SIZE_MAX, 0, 0, 0, ENOMEM, 0 },
-		{ "length SIZE_MAX-page+2 (page rounding wraps)", SIZE_MAX - 4096 + 2, 0, 0, 0, ENOMEM, 0 },
+		{ "length SIZE_MAX-page+2 (page rounding wraps)", SIZE_MAX - pg + 2, 0, 0, 0, ENOMEM, 0 },
 		{ "length 2^" STR(USER_WINDOW_BITS), 1UL << USER_WINDOW_BITS, 0, 0, 0, ENOMEM, 0 },
 		{ "length 2^62", 1UL << 62, 0, 0, 0, ENOMEM, 0 },
 	);
@@ -447,10 +447,10 @@ TEST(mmap_unaligned_length_rounds_up_to_pages)
 	ASSERT_LE(0, fd);
 	MMAP_CASES(fd,
 		{ "length 1", 1, 0, 0, 0, 0, 0 },
-		{ "length page+1 at page 1", 4097, 4096, 0, 0, 0, 0 },
+		{ "length page+1 at page 1", pg + 1, pg, 0, 0, 0, 0 },
 		{ "length size-1", SIZE - 1, 0, 0, 0, 0, 0 },
-		{ "length 1 at the last page", 1, SIZE - 4096, 0, 0, 0, 0 },
-		{ "length 2 at the last page + 1 page", 4098, SIZE - 4096, 0, 0, EINVAL, 0 },
+		{ "length 1 at the last page", 1, SIZE - pg, 0, 0, 0, 0 },
+		{ "length 2 at the last page + 1 page", pg + 2, SIZE - pg, 0, 0, EINVAL, 0 },
 	);
 	close(fd);
 }
@@ -464,13 +464,13 @@ TEST(prot_exec_is_eperm)
 	ASSERT_LE(0, fd);
 	ASSERT_LE(0, ro);
 	MMAP_CASES(fd,
-		{ "PROT_EXEC, shared", 4096, 0, PROT_EXEC, 0, EPERM, 0 },
-		{ "PROT_READ|PROT_EXEC, shared", 4096, 0, PROT_READ | PROT_EXEC, 0, EPERM, 0 },
-		{ "PROT_READ|PROT_WRITE|PROT_EXEC, private", 4096, 0,
+		{ "PROT_EXEC, shared", pg, 0, PROT_EXEC, 0, EPERM, 0 },
+		{ "PROT_READ|PROT_EXEC, shared", pg, 0, PROT_READ | PROT_EXEC, 0, EPERM, 0 },
+		{ "PROT_READ|PROT_WRITE|PROT_EXEC, private", pg, 0,
 		  PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE, EPERM, 0 },
 	);
 	MMAP_CASES(ro,
-		{ "PROT_READ|PROT_EXEC, private, O_RDONLY fd", 4096, 0, PROT_READ | PROT_EXEC,
+		{ "PROT_READ|PROT_EXEC, private, O_RDONLY fd", pg, 0, PROT_READ | PROT_EXEC,
 		  MAP_PRIVATE, EPERM, 0 },
 	);
 	close(ro);
@@ -528,15 +528,15 @@ TEST(mapping_beyond_the_open_mode_is_eacces)
 	ASSERT_LE(0, ro);
 	ASSERT_LE(0, wo);
 	MMAP_CASES(ro,
-		{ "shared PROT_WRITE of an O_RDONLY fd", 4096, 0, PROT_READ | PROT_WRITE, 0, EACCES, 0 },
-		{ "private PROT_WRITE of an O_RDONLY fd (a copy)", 4096, 0, PROT_READ | PROT_WRITE,
+		{ "shared PROT_WRITE of an O_RDONLY fd", pg, 0, PROT_READ | PROT_WRITE, 0, EACCES, 0 },
+		{ "private PROT_WRITE of an O_RDONLY fd (a copy)", pg, 0, PROT_READ | PROT_WRITE,
 		  MAP_PRIVATE, 0, 0 },
 	);
 	MMAP_CASES(wo,
-		{ "shared PROT_WRITE of an O_WRONLY fd", 4096, 0, PROT_WRITE, 0, EACCES, 0 },
-		{ "private PROT_READ of an O_WRONLY fd", 4096, 0, PROT_READ, MAP_PRIVATE, EACCES, 0 },
-		{ "PROT_EXEC, O_WRONLY fd (the mode comes first)", 4096, 0, PROT_EXEC, 0, EACCES, 0 },
-		{ "past the end, O_WRONLY fd (the mode comes first)", 4096, SIZE, 0, 0, EACCES, 0 },
+		{ "shared PROT_WRITE of an O_WRONLY fd", pg, 0, PROT_WRITE, 0, EACCES, 0 },
+		{ "private PROT_READ of an O_WRONLY fd", pg, 0, PROT_READ, MAP_PRIVATE, EACCES, 0 },
+		{ "PROT_EXEC, O_WRONLY fd (the mode comes first)", pg, 0, PROT_EXEC, 0, EACCES, 0 },
+		{ "past the end, O_WRONLY fd (the mode comes first)", pg, SIZE, 0, 0, EACCES, 0 },
 	);
 	p = mmap(NULL, pg, PROT_READ, MAP_SHARED, ro, 0);
 	ASSERT_NE(MAP_FAILED, p);
@@ -554,14 +554,14 @@ TEST(mmap_flags_the_device_does_not_support_are_refused)
 
 	ASSERT_LE(0, fd);
 	MMAP_CASES(fd,
-		{ "neither MAP_SHARED nor MAP_PRIVATE", 4096, 0, 0, 0x20000 /* MAP_NONBLOCK */, EINVAL, 0 },
-		{ "mapping type 0x0f", 4096, 0, 0, 0x0f, EINVAL, 0 },
-		{ "MAP_SHARED_VALIDATE|MAP_SYNC", 4096, 0, PROT_READ | PROT_WRITE,
+		{ "neither MAP_SHARED nor MAP_PRIVATE", pg, 0, 0, 0x20000 /* MAP_NONBLOCK */, EINVAL, 0 },
+		{ "mapping type 0x0f", pg, 0, 0, 0x0f, EINVAL, 0 },
+		{ "MAP_SHARED_VALIDATE|MAP_SYNC", pg, 0, PROT_READ | PROT_WRITE,
 		  MAP_SHARED_VALIDATE | MAP_SYNC, EOPNOTSUPP, 0 },
-		{ "MAP_SHARED|MAP_HUGETLB", 4096, 0, 0, MAP_SHARED | MAP_HUGETLB, EINVAL, 0 },
-		{ "MAP_PRIVATE|MAP_HUGETLB", 4096, 0, 0, MAP_PRIVATE | MAP_HUGETLB, EINVAL, 0 },
-		{ "MAP_SHARED_VALIDATE (plain)", 4096, 0, 0, MAP_SHARED_VALIDATE, 0, 0 },
-		{ "MAP_SHARED|MAP_SYNC (ignored without VALIDATE)", 4096, 0, 0, MAP_SHARED | MAP_SYNC, 0, 0 },
+		{ "MAP_SHARED|MAP_HUGETLB", pg, 0, 0, MAP_SHARED | MAP_HUGETLB, EINVAL, 0 },
+		{ "MAP_PRIVATE|MAP_HUGETLB", pg, 0, 0, MAP_PRIVATE | MAP_HUGETLB, EINVAL, 0 },
+		{ "MAP_SHARED_VALIDATE (plain)", pg, 0, 0, MAP_SHARED_VALIDATE, 0, 0 },
+		{ "MAP_SHARED|MAP_SYNC (ignored without VALIDATE)", pg, 0, 0, MAP_SHARED | MAP_SYNC, 0, 0 },
 	);
 	close(fd);
 }

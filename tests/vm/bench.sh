@@ -5,7 +5,9 @@
 # Parameters (tests/lib/vm --param): BENCH_SIZE, BENCH_ARGS.
 size=${BENCH_SIZE:-1G}
 args=${BENCH_ARGS:-}
-echo "bench: $(grep -c ^processor /proc/cpuinfo) CPU, $(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo) MiB," \
+# fault_around_bytes, which mapper_bench reports, is in debugfs.
+mount -t debugfs none /sys/kernel/debug 2>/dev/null
+echo "bench: $(uname -m), $(grep -c ^processor /proc/cpuinfo) CPU, $(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo) MiB," \
 	"THP $(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)"
 if ! insmod /lib/modules/mapper.ko size="$size"; then
 	echo "bench: insmod mapper.ko size=$size failed"

@@ -41,6 +41,8 @@
 #define MAX_TOTAL	"/sys/module/mapper/parameters/max_total"
 
 static long page;
+/* @bytes rounded up to whole pages, as the module rounds a buffer's size. */
+#define PAGES(bytes)	(((bytes) + page - 1) / page * page)
 
 /*
  * wc and uc exist on x86 (PAT) and arm64 (cache maintenance): mapper(4),
@@ -272,13 +274,13 @@ TEST_F(ctl, size_takes_suffixes_and_rounds_up_to_whole_pages)
 		}
 	}
 	EXPECT_EQ(self->base.total, total_bytes());	/* writing size allocates nothing */
-	/* 5000 bytes: a buffer of two whole pages */
+	/* 5000 bytes: a buffer of whole pages (two of 4 KiB, one of 16 KiB) */
 	ASSERT_EQ(0, cfs_write("sz", "size", "5000"));
 	ASSERT_EQ(0, cfs_write("sz", "enable", "1"));
 	n = (int)cfs_ll("sz", "index");
 	ASSERT_LE(0, n);
-	EXPECT_EQ(2 * page, dev_ll(n, "size"));
-	EXPECT_EQ(self->base.total + 2 * page, total_bytes());
+	EXPECT_EQ(PAGES(5000), dev_ll(n, "size"));
+	EXPECT_EQ(self->base.total + PAGES(5000), total_bytes());
 	ASSERT_EQ(0, cfs_remove("sz"));
 	ASSERT_NOTHING_MADE(self, "after removal");
 }
@@ -1178,7 +1180,7 @@ static void load_and_check(struct __test_metadata *_metadata, const char *params
 }
 
 #define LOAD_CHECK(params, ...) do { \
-	static const struct want_dev __w[] = { __VA_ARGS__ }; \
+	const struct want_dev __w[] = { __VA_ARGS__ }; \
 	load_and_check(_metadata, params, __w, sizeof(__w) / sizeof(__w[0])); \
 } while (0)
 
@@ -1188,14 +1190,14 @@ TEST_F(ctl, size_lists_give_each_buffer_its_size)
 	LOAD_CHECK("size=4M,64M",
 		   { 4 * MIB, "mapper0", -1, "cached" }, { 64 * MIB, "mapper1", -1, "cached" });
 	LOAD_CHECK("devices=3 size=4K,1M",
-		   { 4096, "mapper0", -1, "cached" }, { MIB, "mapper1", -1, "cached" },
+		   { PAGES(4096), "mapper0", -1, "cached" }, { MIB, "mapper1", -1, "cached" },
 		   { MIB, "mapper2", -1, "cached" });
 	LOAD_CHECK("devices=4 size=8K",
-		   { 8192, "mapper0", -1, "cached" }, { 8192, "mapper1", -1, "cached" },
-		   { 8192, "mapper2", -1, "cached" }, { 8192, "mapper3", -1, "cached" });
+		   { PAGES(8192), "mapper0", -1, "cached" }, { PAGES(8192), "mapper1", -1, "cached" },
+		   { PAGES(8192), "mapper2", -1, "cached" }, { PAGES(8192), "mapper3", -1, "cached" });
 	LOAD_CHECK("size=4K,8K,5000",
-		   { 4096, "mapper0", -1, "cached" }, { 8192, "mapper1", -1, "cached" },
-		   { 8192, "mapper2", -1, "cached" });
+		   { PAGES(4096), "mapper0", -1, "cached" }, { PAGES(8192), "mapper1", -1, "cached" },
+		   { PAGES(8192), "mapper2", -1, "cached" });
 	LOAD_CHECK("", { MIB, "mapper0", -1, "cached" });
 }
 
@@ -1204,29 +1206,29 @@ TEST_F(ctl, name_node_and_cache_lists_and_their_defaults)
 	self->reloads = 1;
 	/* names do not repeat: the rest are mapperN */
 	LOAD_CHECK("devices=3 name=ring,frames size=64K",
-		   { 65536, "ring", -1, "cached" }, { 65536, "frames", -1, "cached" },
-		   { 65536, "mapper2", -1, "cached" });
+		   { PAGES(65536), "ring", -1, "cached" }, { PAGES(65536), "frames", -1, "cached" },
+		   { PAGES(65536), "mapper2", -1, "cached" });
 	LOAD_CHECK("devices=2 name=mapper0,tail size=4K",
-		   { 4096, "mapper0", -1, "cached" }, { 4096, "tail", -1, "cached" });
+		   { PAGES(4096), "mapper0", -1, "cached" }, { PAGES(4096), "tail", -1, "cached" });
 	/* nodes repeat their last entry */
 	LOAD_CHECK("devices=3 node=0,-1 size=4K",
-		   { 4096, "mapper0", 0, "cached" }, { 4096, "mapper1", -1, "cached" },
-		   { 4096, "mapper2", -1, "cached" });
+		   { PAGES(4096), "mapper0", 0, "cached" }, { PAGES(4096), "mapper1", -1, "cached" },
+		   { PAGES(4096), "mapper2", -1, "cached" });
 	LOAD_CHECK("devices=2 node=0 size=4K",
-		   { 4096, "mapper0", 0, "cached" }, { 4096, "mapper1", 0, "cached" });
+		   { PAGES(4096), "mapper0", 0, "cached" }, { PAGES(4096), "mapper1", 0, "cached" });
 	if (cache_modes_supported()) {
 		LOAD_CHECK("devices=3 cache=wc,cached size=4K",
-			   { 4096, "mapper0", -1, "wc" }, { 4096, "mapper1", -1, "cached" },
-			   { 4096, "mapper2", -1, "cached" });
+			   { PAGES(4096), "mapper0", -1, "wc" }, { PAGES(4096), "mapper1", -1, "cached" },
+			   { PAGES(4096), "mapper2", -1, "cached" });
 		LOAD_CHECK("devices=2 cache=uc size=4K",
-			   { 4096, "mapper0", -1, "uc" }, { 4096, "mapper1", -1, "uc" });
+			   { PAGES(4096), "mapper0", -1, "uc" }, { PAGES(4096), "mapper1", -1, "uc" });
 	}
 	/* devices defaults to the longest list */
 	LOAD_CHECK("name=a,b,c size=4K",
-		   { 4096, "a", -1, "cached" }, { 4096, "b", -1, "cached" },
-		   { 4096, "c", -1, "cached" });
+		   { PAGES(4096), "a", -1, "cached" }, { PAGES(4096), "b", -1, "cached" },
+		   { PAGES(4096), "c", -1, "cached" });
 	LOAD_CHECK("node=0,0 size=4K",
-		   { 4096, "mapper0", 0, "cached" }, { 4096, "mapper1", 0, "cached" });
+		   { PAGES(4096), "mapper0", 0, "cached" }, { PAGES(4096), "mapper1", 0, "cached" });
 }
 
 TEST_F(ctl, devices_0_loads_with_no_buffer_and_configfs_fills_index_0)
@@ -1656,6 +1658,7 @@ TEST_F(ctl, mapperctl_makes_contiguous_buffers_and_buffers_for_a_device)
 	char pci[64], s[128];
 	unsigned long long phys;
 	long long cma = read_ll(CLASS "/cma", -1);
+	long long largest = buddy_largest(), beyond = 16 * MIB;
 	struct run r;
 	int n;
 
@@ -1715,8 +1718,16 @@ TEST_F(ctl, mapperctl_makes_contiguous_buffers_and_buffers_for_a_device)
 	EXPECT_EQ(-EINVAL, cfs_write("nodev", "dma_device", "../../devices"));
 	EXPECT_EQ(0, cfs_rmdir("nodev"));
 
-	/* beyond the page allocator's largest block: only CMA may have it */
-	ASSERT_EQ(0, CTL(&r, "create", "--size", "16M", "--name", "huge", "--contiguous"));
+	/*
+	 * Beyond the page allocator's largest block (4 MiB with 4 KiB pages):
+	 * only CMA may have it. 16 MiB, or with no CMA twice the largest block
+	 * where that is more (32 MiB with 16 KiB pages).
+	 */
+	ASSERT_LT(0, largest);
+	if (!cma && largest * 2 > beyond)
+		beyond = largest * 2;
+	snprintf(s, sizeof(s), "%lldM", beyond / MIB);
+	ASSERT_EQ(0, CTL(&r, "create", "--size", s, "--name", "huge", "--contiguous"));
 	if (cma) {
 		EXPECT_EQ(0, r.status);
 	} else {
@@ -2147,7 +2158,7 @@ TEST_F(ctl, mapperctl_apply_creates_what_is_missing_and_is_idempotent)
 	/* from standard input */
 	ASSERT_EQ(0, CTL_IN(&r, "piped 8K\n", "apply", "-"));
 	EXPECT_EQ(0, r.status);
-	EXPECT_EQ(8192, dev_ll(index_of("piped"), "size"));
+	EXPECT_EQ(PAGES(8192), dev_ll(index_of("piped"), "size"));
 
 	/* a line that is not a buffer: an error, nothing made of it */
 	s = snap_take();

@@ -636,9 +636,20 @@ TEST_F(dma, a_contiguous_buffer_comes_from_cma_where_there_is_cma)
 		TH_LOG("no %s", CLASS "/cma");
 	}
 	if (!cma) {
-		/* beyond the page allocator's largest block, and no CMA */
-		EXPECT_EQ(-ENOMEM, dbuf_make(&b, "cma16", size, 1, NULL));
-		TH_LOG("no CMA for modules here: 16 MiB contiguous is ENOMEM");
+		/*
+		 * Beyond the page allocator's largest block (4 MiB with 4 KiB
+		 * pages, 32 MiB with 16 KiB), and no CMA: 16 MiB, or twice the
+		 * largest block where that is more.
+		 */
+		long long largest = buddy_largest();
+		size_t beyond = size;
+
+		ASSERT_LT(0, largest);
+		if ((size_t)largest * 2 > beyond)
+			beyond = largest * 2;
+		EXPECT_EQ(-ENOMEM, dbuf_make(&b, "cma16", beyond, 1, NULL));
+		TH_LOG("no CMA for modules here: %zu MiB contiguous is ENOMEM (largest block %lld MiB)",
+		       (size_t)(beyond / MIB), largest / (long long)MIB);
 		return;
 	}
 	got0 = cma_counter("alloc_pages_success");
@@ -1092,7 +1103,7 @@ TEST_F(dma, bad_mappings_and_transfers_are_refused)
 TEST_F(dma, bad_sync_requests_are_einval)
 {
 	const unsigned int dev_to = MAPPER_SYNC_FOR_DEVICE | MAPPER_SYNC_TO_DEVICE;
-	static unsigned char big[8192];
+	static unsigned char big[2 * 65536];	/* past a page of up to 64 KiB */
 	struct mapper_sync *big_sync = (struct mapper_sync *)big;
 	const size_t size = MIB;
 	struct mapper_info info;
@@ -1138,9 +1149,9 @@ TEST_F(dma, bad_sync_requests_are_einval)
 	big[27] = 1;
 	EXPECT_EQ(-E2BIG, ioctl(ro, MAPPER_IOC_SYNC, big) ? -errno : 0);
 	big[27] = 0;
-	big_sync->argsz = 4096;
+	big_sync->argsz = page;
 	EXPECT_EQ(0, ioctl(ro, MAPPER_IOC_SYNC, big) ? -errno : 0);
-	big_sync->argsz = 4097;
+	big_sync->argsz = page + 1;
 	EXPECT_EQ(-E2BIG, ioctl(ro, MAPPER_IOC_SYNC, big) ? -errno : 0);
 	/* a structure shorter than the first version's */
 	EXPECT_EQ(-EINVAL, sync_ioctl(ro, 16, dev_to, 0, 0));

@@ -87,7 +87,8 @@ static int export(int fd, unsigned int flags, uint64_t off, uint64_t len)
 /* Whole-buffer read-write export with @argsz and the bytes past 32 as given. */
 static int export_argsz(int fd, uint32_t argsz, size_t nonzero_at)
 {
-	static unsigned char arg[2 * 4096] __attribute__((aligned(8)));
+	/* Two of the largest pages (64 KiB): argsz goes up to a page and past. */
+	static unsigned char arg[2 * 65536] __attribute__((aligned(8)));
 	struct mapper_export_dmabuf *e = (void *)arg;
 	int ret;
 

@@ -34,6 +34,7 @@
 #define DEFAULT_PARAMS	"devices=2"
 
 static long page;
+#define ROUND_UP(x, to)	(((x) + (to) - 1) / (to) * (to))
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -68,18 +69,29 @@ static long sysfs_long(int n, const char *attr)
 	return v;
 }
 
+/* The pattern of @seed at offset @base on: fill() and check() start at 0. */
+static void fill_at(unsigned char *p, size_t len, unsigned int seed, size_t base)
+{
+	for (size_t i = base; i < base + len; i++)
+		p[i - base] = (unsigned char)((i * 131 + seed * 7 + (i >> 12)) ^ seed);
+}
+
+static int check_at(const unsigned char *p, size_t len, unsigned int seed, size_t base)
+{
+	for (size_t i = base; i < base + len; i++)
+		if (p[i - base] != (unsigned char)((i * 131 + seed * 7 + (i >> 12)) ^ seed))
+			return 0;
+	return 1;
+}
+
 static void fill(unsigned char *p, size_t len, unsigned int seed)
 {
-	for (size_t i = 0; i < len; i++)
-		p[i] = (unsigned char)((i * 131 + seed * 7 + (i >> 12)) ^ seed);
+	fill_at(p, len, seed, 0);
 }
 
 static int check(const unsigned char *p, size_t len, unsigned int seed)
 {
-	for (size_t i = 0; i < len; i++)
-		if (p[i] != (unsigned char)((i * 131 + seed * 7 + (i >> 12)) ^ seed))
-			return 0;
-	return 1;
+	return check_at(p, len, seed, 0);
 }
 
 static int wait_child(pid_t pid)
@@ -701,7 +713,7 @@ static int find_mapping(void *addr, char *maps_line, size_t mlen, char *flags, s
 TEST(mapping_is_shown_as_device_and_kept_out_of_core_dumps)
 {
 	int fd = open_dev(0, O_RDWR);
-	char maps[512] = "", flags[512] = "";
+	char maps[512] = "", flags[512] = "", want[32];
 	void *p;
 
 	ASSERT_LE(0, fd);
@@ -709,7 +721,8 @@ TEST(mapping_is_shown_as_device_and_kept_out_of_core_dumps)
 	ASSERT_NE(MAP_FAILED, p);
 	ASSERT_TRUE(find_mapping(p, maps, sizeof(maps), flags, sizeof(flags)));
 	TH_LOG("%s%s", maps, flags);
-	ASSERT_NE(NULL, strstr(maps, " rw-s 00001000 "));
+	snprintf(want, sizeof(want), " rw-s %08lx ", page);	/* the offset */
+	ASSERT_NE(NULL, strstr(maps, want));
 	ASSERT_NE(NULL, strstr(maps, "/dev/mapper0"));
 	ASSERT_NE(NULL, strstr(flags, " dd"));	/* VM_DONTDUMP */
 	ASSERT_NE(NULL, strstr(flags, " de"));	/* VM_DONTEXPAND */
@@ -916,8 +929,21 @@ TEST(o_direct_io_into_and_out_of_a_mapping)
 
 /* ---- huge (PMD) mappings ----------------------------------------------- */
 
-#define HUGE_SZ		(2 * MIB)
-#define HUGE_PARAMS	"devices=1 size=8M"
+/*
+ * A PMD: 2 MiB with 4 KiB pages, 32 MiB with 16 KiB ones (a page table
+ * holds page / 8 entries). The tests of huge mappings take a buffer of four
+ * (8 MiB, 128 MiB) and place what they do in units of half a PMD, HM (1 MiB
+ * with 4 KiB pages), so that each 4 KiB test is the same there.
+ */
+static size_t huge_sz;
+#define HUGE_SZ		huge_sz
+#define HM		(huge_sz / 2)
+/*
+ * What those tests copy or map privately at once: all of the buffer with 4
+ * KiB pages; 8 MiB pieces of the 128 MiB one with 16 KiB pages, which twice
+ * over would not fit beside it in the debug VM's 512 MiB.
+ */
+#define COPY_MAX	(8 * MIB)
 
 /*
  * Every kernel of the matrix maps mapper's folios huge, whichever path it
@@ -926,9 +952,12 @@ TEST(o_direct_io_into_and_out_of_a_mapping)
  */
 static int huge_setup(void)
 {
+	char params[64];
+
 	if (unload())
 		return -1;
-	return load(HUGE_PARAMS);
+	snprintf(params, sizeof(params), "devices=1 size=%zuK", 4 * HUGE_SZ >> 10);
+	return load(params);
 }
 
 static void huge_teardown(void)
@@ -939,7 +968,7 @@ static void huge_teardown(void)
 
 TEST(shared_mapping_is_offered_aligned_and_mapped_huge)
 {
-	size_t len = 8 * MIB;
+	size_t len = 8 * HM;
 	unsigned char *p, in[64], out[64];
 	int fd, sync[2];
 	char c;
@@ -951,23 +980,26 @@ TEST(shared_mapping_is_offered_aligned_and_mapped_huge)
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	EXPECT_EQ(0, (uintptr_t)p % HUGE_SZ) {
-		TH_LOG("mmap returned %p, not 2 MiB aligned", p);
+		TH_LOG("mmap returned %p, not aligned to a PMD (%zu KiB)", p, HUGE_SZ >> 10);
 	}
 	EXPECT_EQ(0, smaps_kb(p, "FilePmdMapped"));
-	fill(p, len, 41);		/* one write fault per 2 MiB */
+	fill(p, len, 41);		/* one write fault per PMD */
 	EXPECT_EQ((long)(len >> 10), smaps_kb(p, "FilePmdMapped")) {
 		TH_LOG("this kernel mapped the buffer with page entries, not huge ones");
 	}
 	EXPECT_EQ((long)(len >> 10), smaps_kb(p, "Rss"));
 
 	/* read() sees it; write() is seen through the huge entries. */
-	unsigned char *copy = malloc(len);
+	unsigned char *copy = malloc(COPY_MAX);
 
 	ASSERT_NE(NULL, copy);
-	ASSERT_EQ((ssize_t)len, pread(fd, copy, len, 0));
-	EXPECT_TRUE(check(copy, len, 41));
-	fill(copy, len, 42);
-	ASSERT_EQ((ssize_t)len, pwrite(fd, copy, len, 0));
+	for (size_t off = 0, n; off < len; off += n) {
+		n = len - off < COPY_MAX ? len - off : COPY_MAX;
+		ASSERT_EQ((ssize_t)n, pread(fd, copy, n, off));
+		EXPECT_TRUE(check_at(copy, n, 41, off));
+		fill_at(copy, n, 42, off);
+		ASSERT_EQ((ssize_t)n, pwrite(fd, copy, n, off));
+	}
 	EXPECT_TRUE(check(p, len, 42));
 	free(copy);
 
@@ -977,19 +1009,19 @@ TEST(shared_mapping_is_offered_aligned_and_mapped_huge)
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		/* The child refaults its inherited mapping huge, then waits. */
-		_exit(check(p + 3 * MIB, 4096, 42) && read(sync[0], &c, 1) == 1 ? 0 : 1);
+		_exit(check(p + 3 * HM, page, 42) && read(sync[0], &c, 1) == 1 ? 0 : 1);
 	}
-	struct iovec local = { in, sizeof(in) }, remote = { p + 5 * MIB + 100, sizeof(in) };
+	struct iovec local = { in, sizeof(in) }, remote = { p + 5 * HM + 100, sizeof(in) };
 
 	fill(out, sizeof(out), 43);
-	memcpy(p + 5 * MIB + 100, out, sizeof(out));
+	memcpy(p + 5 * HM + 100, out, sizeof(out));
 	ASSERT_EQ((ssize_t)sizeof(in), process_vm_readv(pid, &local, 1, &remote, 1, 0));
 	EXPECT_EQ(0, memcmp(in, out, sizeof(in)));
 	fill(out, sizeof(out), 44);
 	local.iov_base = out;
-	remote.iov_base = p + 7 * MIB;
+	remote.iov_base = p + 7 * HM;
 	ASSERT_EQ((ssize_t)sizeof(out), process_vm_writev(pid, &local, 1, &remote, 1, 0));
-	EXPECT_TRUE(check(p + 7 * MIB, sizeof(out), 44));
+	EXPECT_TRUE(check(p + 7 * HM, sizeof(out), 44));
 	ASSERT_EQ(1, write(sync[1], "x", 1));
 	EXPECT_EQ(0, wait_child(pid));
 	close(sync[0]);
@@ -1000,28 +1032,34 @@ TEST(shared_mapping_is_offered_aligned_and_mapped_huge)
 
 	ASSERT_NE(MAP_FAILED, moved);
 	p = moved;
-	EXPECT_TRUE(check(p + 7 * MIB, sizeof(out), 44));
-	EXPECT_TRUE(check(p, 4096, 42));
+	EXPECT_TRUE(check(p + 7 * HM, sizeof(out), 44));
+	EXPECT_TRUE(check(p, page, 42));
 
 	/* Reclaim hints and a partial zap on huge entries: nothing is lost. */
-	EXPECT_EQ(0, madvise(p, 2 * MIB, MADV_COLD));
-	EXPECT_EQ(0, madvise(p + 2 * MIB + page, page, MADV_PAGEOUT));
-	EXPECT_EQ(0, madvise(p + 2 * MIB, 2 * MIB, MADV_PAGEOUT));
-	EXPECT_EQ(0, madvise(p + MIB, page, MADV_DONTNEED));
-	EXPECT_TRUE(check(p, 4 * MIB, 42));
+	EXPECT_EQ(0, madvise(p, 2 * HM, MADV_COLD));
+	EXPECT_EQ(0, madvise(p + 2 * HM + page, page, MADV_PAGEOUT));
+	EXPECT_EQ(0, madvise(p + 2 * HM, 2 * HM, MADV_PAGEOUT));
+	EXPECT_EQ(0, madvise(p + HM, page, MADV_DONTNEED));
+	EXPECT_TRUE(check(p, 4 * HM, 42));
 
 	/* Page granularity where asked: the huge entry is split, data stays. */
 	fill(p, len, 45);
-	ASSERT_EQ(0, munmap(p + 3 * MIB, page));
-	ASSERT_EQ(0, mprotect(p + 6 * MIB, page, PROT_READ));
-	EXPECT_TRUE(check(p, 3 * MIB, 45));
+	ASSERT_EQ(0, munmap(p + 3 * HM, page));
+	ASSERT_EQ(0, mprotect(p + 6 * HM, page, PROT_READ));
+	EXPECT_TRUE(check(p, 3 * HM, 45));
 	EXPECT_GT((long)(len >> 10), smaps_kb(p, "FilePmdMapped"));
-	unsigned char *q = malloc(len);
+	unsigned char *q = malloc(COPY_MAX);
 
 	ASSERT_NE(NULL, q);
-	ASSERT_EQ((ssize_t)len, pread(fd, q, len, 0));
-	EXPECT_TRUE(check(q, len, 45));
-	EXPECT_TRUE(memcmp(q + 3 * MIB + page, p + 3 * MIB + page, len - 3 * MIB - page) == 0);
+	for (size_t off = 0, n, from; off < len; off += n) {
+		n = len - off < COPY_MAX ? len - off : COPY_MAX;
+		ASSERT_EQ((ssize_t)n, pread(fd, q, n, off));
+		EXPECT_TRUE(check_at(q, n, 45, off));
+		/* what the mapping has past the page unmapped at 3 HM */
+		from = off > 3 * HM + page ? off : 3 * HM + page;
+		if (from < off + n)
+			EXPECT_TRUE(memcmp(q + from - off, p + from, off + n - from) == 0);
+	}
 	free(q);
 	munmap(p, len);
 	close(fd);
@@ -1030,7 +1068,7 @@ TEST(shared_mapping_is_offered_aligned_and_mapped_huge)
 
 TEST(o_direct_io_into_and_out_of_huge_entries)
 {
-	const size_t len = 8 * MIB, io = 512 * 1024;
+	const size_t len = 8 * HM, io = 512 * 1024;
 	unsigned char *p, *tmp;
 	int fd, blk;
 
@@ -1044,16 +1082,16 @@ TEST(o_direct_io_into_and_out_of_huge_entries)
 	ASSERT_NE(MAP_FAILED, p);
 	fill(p, len, 81);
 	EXPECT_EQ((long)(len >> 10), smaps_kb(p, "FilePmdMapped"));
-	ASSERT_EQ((ssize_t)io, pwrite(blk, p + 2 * MIB + page, io, 0));	/* out of it */
-	ASSERT_EQ((ssize_t)io, pread(blk, p + 5 * MIB, io, 0));		/* into it */
+	ASSERT_EQ((ssize_t)io, pwrite(blk, p + 2 * HM + page, io, 0));	/* out of it */
+	ASSERT_EQ((ssize_t)io, pread(blk, p + 5 * HM, io, 0));		/* into it */
 	munmap(p, len);
-	tmp = malloc(len);
+	tmp = malloc(io);
 	ASSERT_NE(NULL, tmp);
-	fill(tmp, len, 81);		/* what the buffer held */
+	fill_at(tmp, io, 81, 2 * HM + page);	/* what the buffer held there */
 	p = malloc(io);
 	ASSERT_NE(NULL, p);
-	ASSERT_EQ((ssize_t)io, pread(fd, p, io, 5 * MIB));
-	EXPECT_EQ(0, memcmp(p, tmp + 2 * MIB + page, io));
+	ASSERT_EQ((ssize_t)io, pread(fd, p, io, 5 * HM));
+	EXPECT_EQ(0, memcmp(p, tmp, io));
 	free(p);
 	free(tmp);
 	close(blk);
@@ -1070,7 +1108,7 @@ TEST(o_direct_io_into_and_out_of_huge_entries)
  */
 TEST(locked_and_populated_mappings_work)
 {
-	size_t len = 8 * MIB;
+	size_t len = 8 * HM, plen;
 	unsigned char *p, *q;
 	int fd;
 
@@ -1085,16 +1123,18 @@ TEST(locked_and_populated_mappings_work)
 		TH_LOG("this kernel mapped the buffer with page entries, not huge ones");
 	}
 	fill(p, len, 53);
-	q = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_LOCKED, fd, 0);
+	/* Locked and writable, it is populated by copies (up to COPY_MAX). */
+	plen = len < COPY_MAX ? len : COPY_MAX;
+	q = mmap(NULL, plen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_LOCKED, fd, 0);
 	ASSERT_NE(MAP_FAILED, q);
-	EXPECT_TRUE(check(q, len, 53));
+	EXPECT_TRUE(check(q, plen, 53));
 	memset(q + 3 * page, 0x5a, page);	/* copy-on-write under mlockall */
 	EXPECT_EQ(0x5a, q[3 * page + 7]);
 	EXPECT_TRUE(check(p, len, 53));
 	EXPECT_EQ(0, mlock(p + page, 2 * page));
 	EXPECT_EQ(0, munlock(p + page, 2 * page));
 	EXPECT_EQ(0, munlockall());
-	EXPECT_EQ(0, munmap(q, len));
+	EXPECT_EQ(0, munmap(q, plen));
 	EXPECT_EQ(0, munmap(p, len));
 	EXPECT_EQ(0, sysfs_long(0, "maps"));
 	close(fd);
@@ -1103,14 +1143,14 @@ TEST(locked_and_populated_mappings_work)
 
 TEST(misaligned_mapping_falls_back_to_page_entries)
 {
-	size_t len = 4 * MIB;
+	size_t len = 4 * HM;
 	unsigned char *area, *p;
 	int fd;
 
 	ASSERT_EQ(0, huge_setup());
 	fd = open_dev(0, O_RDWR);
 	ASSERT_LE(0, fd);
-	/* A 2 MiB aligned address plus one page, for offset 0: never huge. */
+	/* A PMD-aligned address plus one page, for offset 0: never huge. */
 	area = mmap(NULL, len + 2 * HUGE_SZ, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, area);
 	p = (unsigned char *)(((uintptr_t)area + HUGE_SZ - 1) & ~(HUGE_SZ - 1)) + page;
@@ -1131,7 +1171,7 @@ TEST(misaligned_mapping_falls_back_to_page_entries)
 
 TEST(private_mapping_of_huge_range_copies_single_pages)
 {
-	size_t len = 4 * MIB;
+	size_t len = 4 * HM;
 	unsigned char *p, *q, byte;
 	int fd;
 
@@ -1147,18 +1187,18 @@ TEST(private_mapping_of_huge_range_copies_single_pages)
 	EXPECT_TRUE(check(p, len, 61));	/* read faults: may map huge */
 	TH_LOG("MAP_PRIVATE after reads: FilePmdMapped %ld kB",
 	       smaps_kb(p, "FilePmdMapped"));
-	p[MIB + 5] ^= 0xff;		/* copy-on-write of one page */
+	p[HM + 5] ^= 0xff;		/* copy-on-write of one page */
 	EXPECT_EQ((long)(page >> 10), smaps_kb(p, "Anonymous"));
-	ASSERT_EQ(1, pread(fd, &byte, 1, MIB + 5));
-	EXPECT_EQ(q[MIB + 5], byte);
-	EXPECT_EQ((unsigned char)(q[MIB + 5] ^ 0xff), p[MIB + 5]);
+	ASSERT_EQ(1, pread(fd, &byte, 1, HM + 5));
+	EXPECT_EQ(q[HM + 5], byte);
+	EXPECT_EQ((unsigned char)(q[HM + 5] ^ 0xff), p[HM + 5]);
 	/* Pages not copied still show the buffer, later writes included. */
-	byte = q[3 * MIB] ^ 0x55;
-	ASSERT_EQ(1, pwrite(fd, &byte, 1, 3 * MIB));
-	EXPECT_EQ(byte, p[3 * MIB]);
-	byte = q[MIB + 6] ^ 0x55;
-	ASSERT_EQ(1, pwrite(fd, &byte, 1, MIB + 6));
-	EXPECT_EQ((unsigned char)q[MIB + 6], p[MIB + 6]);	/* our private copy */
+	byte = q[3 * HM] ^ 0x55;
+	ASSERT_EQ(1, pwrite(fd, &byte, 1, 3 * HM));
+	EXPECT_EQ(byte, p[3 * HM]);
+	byte = q[HM + 6] ^ 0x55;
+	ASSERT_EQ(1, pwrite(fd, &byte, 1, HM + 6));
+	EXPECT_EQ((unsigned char)q[HM + 6], p[HM + 6]);	/* our private copy */
 	free(q);
 	munmap(p, len);
 	close(fd);
@@ -1531,11 +1571,11 @@ TEST(size_parameter_takes_suffixes_and_rounds_up_to_pages)
 		long size;
 		int devices;
 	} good[] = {
-		{ "size=5000", 8192, 1 },
-		{ "size=2K devices=3", 4096, 3 },
-		{ "size=0x3000", 0x3000, 1 },
+		{ "size=5000", ROUND_UP(5000, page), 1 },
+		{ "size=2K devices=3", page, 3 },
+		{ "size=0x3000", ROUND_UP(0x3000, page), 1 },
 		{ "size=3m", 3 * MIB, 1 },
-		{ "size=1", 4096, 1 },
+		{ "size=1", page, 1 },
 	};
 
 	ASSERT_EQ(0, unload());
@@ -1890,6 +1930,7 @@ int main(int argc, char **argv)
 	const char *only = getenv("MAPPER_TEST_ONLY");
 
 	page = sysconf(_SC_PAGESIZE);
+	huge_sz = (size_t)page * (page / 8);
 	if (only)
 		only_test(only);
 	return test_harness_run(argc, argv);

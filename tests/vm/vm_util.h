@@ -112,6 +112,28 @@ static inline long smaps_kb(const void *addr, const char *field)
 	return kb;
 }
 
+/*
+ * The page allocator's largest block in bytes (4 MiB with 4 KiB pages, 32 MiB
+ * with arm64's 16 KiB ones): /proc/buddyinfo has a column per order. -1 if
+ * it cannot be read.
+ */
+static inline long long buddy_largest(void)
+{
+	char line[512];
+	int orders = -4;	/* "Node 0, zone NAME" precede the orders */
+	FILE *f = fopen("/proc/buddyinfo", "r");
+
+	if (!f)
+		return -1;
+	if (fgets(line, sizeof(line), f))
+		for (char *t = strtok(line, " \t\n"); t; t = strtok(NULL, " \t\n"))
+			orders++;
+	fclose(f);
+	if (orders < 1)
+		return -1;
+	return (long long)sysconf(_SC_PAGESIZE) << (orders - 1);
+}
+
 /* Writes @text to @path in one write(): 0 or -errno. */
 static inline int write_file(const char *path, const char *text)
 {
