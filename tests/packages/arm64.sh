@@ -33,7 +33,8 @@
 #
 # Environment: TOP, OUT, CACHE, MAKE (set by mk/packages-arm64.mk);
 # PKG_PREBUILT=1 tests the packages already in $OUT/deb-arm64;
-# PKG_KEEP=1 keeps the disk images of the run; ARM64_BOOT_TIMEOUT (seconds
+# PKG_KEEP=1 keeps the disk images of the run; PKG_ONLY="NAME..." runs
+# only these tests (the others say SKIP); ARM64_BOOT_TIMEOUT (seconds
 # for each boot; default 1500).
 set -u
 
@@ -109,7 +110,7 @@ boot() {
 	"$TOP/tests/lib/vm" --arch arm64 --name "$1" --kernel "$img.vmlinuz" --initrd "$img.initrd" \
 		--disk "$R/root.img" --writable --mem 2048M --timeout "$BOOT_TIMEOUT" --out "$LOGS/$1" \
 		--qemu-arg -drive --qemu-arg "file=$R/guest.img,if=virtio,format=raw,readonly=on" \
-		--append "root=LABEL=mapper-arm64 rw"
+		--append "root=LABEL=mapper-arm64 rw systemd.firstboot=no"
 }
 
 t_copy() {
@@ -123,6 +124,11 @@ t_copy() {
 # "ok - NAME: CHECK") are this script's, counted in its summary.
 vmboot() {
 	local name=$1 phase=$2 need=$3 t0=$(date +%s) rc
+	if [ -n "$ONLY" ] && [[ " $ONLY " != *" $name "* ]]; then
+		echo "ok - $name # SKIP not in PKG_ONLY"
+		skip=$((skip + 1))
+		return
+	fi
 	if [ -n "${failed[$need]:-}" ]; then
 		echo "not ok - $name (needs $need, which failed)"
 		failed[$name]=1 fail=$((fail + 1))
