@@ -18,6 +18,12 @@
 # One TAP line per check on the result port (/dev/hvc0), then
 # "vm-exit: STATUS"; the kernel's log is checked for splats by tests/lib/vm
 # (the console) and here (dmesg, with tests/lib/splats' patterns).
+# hvc0 is virtio_console's, which udev loads: wait for it (30 s at most).
+i=0
+while [ ! -c /dev/hvc0 ] && [ $i -lt 60 ]; do
+	sleep 0.5
+	i=$((i + 1))
+done
 exec >/dev/hvc0 2>&1
 G=/mnt/guest
 failed=0
