@@ -141,6 +141,11 @@ vmboot() {
 	pass=$((pass + $(grep -c '^ok - ' "$LOGS/$name.tap")))
 	fail=$((fail + $(grep -c '^not ok - ' "$LOGS/$name.tap")))
 	echo "# $name boot: $(($(date +%s) - t0)) s (kernel log: $LOGS/$name/console.log)"
+	# What the guest wrote in its root, when the result port brought nothing.
+	if [ "$rc" != 0 ] && ! grep -q '^vm-exit: ' "$LOGS/$name/result.log"; then
+		echo "# the guest's /var/log/mapper-guest-$phase.tap (read from its disk):"
+		debugfs -c -R "cat /var/log/mapper-guest-$phase.tap" "$R/root.img" 2>/dev/null | sed 's/^/#   /'
+	fi
 	[ "$rc" = 0 ] || failed[$name]=1
 }
 
