@@ -22,8 +22,10 @@
 #                  builds the module natively; after a reboot it is loaded,
 #                  /dev/mapper0 is root:mapper 0660 and a group member maps
 #                  it (tests/packages/arm64.sh). Not a step of make check:
-#                  about 15 min warm under TCG on 2 cores (the image, made
-#                  once and cached, costs more cold; docs/check-times.md).
+#                  two systemd boots under TCG and a native DKMS build at
+#                  -j1, over 15 min warm on a loaded 2-core machine (the
+#                  install boot alone ran past 16 min in the first run),
+#                  and the image, made once and cached, took 31 min cold.
 #                  The cross builds and their lint are in check-packages
 #                  (arm64-build-and-lint).
 #
