@@ -60,7 +60,8 @@ install_repo() {
 		cat /etc/apt/sources.list.d/mapper.sources &&
 		# The guest has no network: Debian's archive is not reachable, and
 		# everything mapper needs is in the image.
-		rm -f /etc/apt/sources.list /etc/apt/sources.list.d/debian.sources &&
+		# (mmdebstrap keeps its own as sources.list.d/0000sources.list).
+		find /etc/apt/sources.list /etc/apt/sources.list.d -type f ! -name mapper.sources -print -delete &&
 		apt-get update 2>&1 | tee /tmp/update.out &&
 		! grep -E '^(W|E):' /tmp/update.out
 }
