@@ -65,10 +65,13 @@ fresh-check-debug: vm-deps
 fresh-check-real: real-deps $(KENV) real-image
 	$(call vm-module,$(OUT)/real)
 
-# make deb and make rpm are test 1 of check-packages (lint aside).
+# make deb and make rpm are test 1 of check-packages (lint aside), the
+# arm64 cross builds its test 2 (their root made with mmdebstrap).
 fresh-check-packages: packages-deps
 	$(MAKE) --no-print-directory deb
 	$(MAKE) --no-print-directory rpm
+	$(MAKE) --no-print-directory deb-arm64
+	$(MAKE) --no-print-directory rpm-arm64
 
 # make repo with a throw-away key is check-repo's first build (make deb and
 # make rpm inside it).

@@ -4,6 +4,8 @@
 #
 #   make deb              Debian packages into build/deb/ (dpkg-buildpackage -us -uc -b)
 #   make rpm              RPM packages into build/rpm/ (rpmbuild)
+#   make deb ARCH=arm64, make rpm ARCH=arm64
+#                         the same for arm64, cross-built (mk/packages-arm64.mk)
 #   make check-packages   build, lint, then install, boot, upgrade and remove them
 #                         in throw-away roots under $(CACHE)/packages (never the host's):
 #                         autopkgtest (debian/tests), piuparts and tests/packages/run.sh
@@ -36,6 +38,12 @@ packages-stage:
 	fi | tar -C $(PKG_STAGE) -x
 	@test -f $(PKG_STAGE)/debian/changelog || { echo "packages-stage: nothing staged" >&2; exit 1; }
 
+# make deb ARCH=arm64, make rpm ARCH=arm64: the cross builds of
+# mk/packages-arm64.mk.
+ifeq ($(ARCH),arm64)
+deb: deb-arm64
+rpm: rpm-arm64
+else
 deb: packages-deps packages-stage
 	cd $(PKG_STAGE) && dpkg-buildpackage -us -uc -b
 	rm -rf $(OUT)/deb && mkdir -p $(OUT)/deb
@@ -53,6 +61,7 @@ rpm: packages-deps packages-stage
 	rm -rf $(RPM_OUT) && mkdir -p $(RPM_OUT)
 	cp $(PKG_OUT)/rpmbuild/RPMS/*/*.rpm $(PKG_OUT)/rpmbuild/SRPMS/*.rpm $(RPM_OUT)/
 	@ls -1 $(RPM_OUT)/*.rpm
+endif
 
 check-packages: packages-deps
 	TOP=$(TOP) OUT=$(OUT) CACHE=$(CACHE) MAKE="$(MAKE)" bash $(TOP)/tests/packages/run.sh

@@ -9,10 +9,17 @@
 #
 #   build-and-lint   make deb, make rpm; lintian, rpmlint; one dkms.conf,
 #                    with the version of src/version.h, in every package
+#   arm64-build-and-lint
+#                    make deb-arm64, make rpm-arm64 (cross-built in a
+#                    throw-away root, mk/packages-arm64.mk): lintian and
+#                    rpmlint as above; the tools are aarch64 programs that
+#                    need arm64's libjson-c5; the arch-all packages hold the
+#                    files of build-and-lint's
 #   version-guards   the build refuses a debian/changelog of another
 #                    version than src/version.h; the spec without make rpm
 #   tarball          git archive of the tree, unpacked where there is no
-#                    git: make deb and make rpm build the same packages
+#                    git: make deb, make rpm and make deb-arm64 build the
+#                    same packages
 #   autopkgtest      Debian's own package tests (debian/tests) on the .debs,
 #                    in a bookworm container (autopkgtest-virt-unshare)
 #   piuparts         install and purge of the .debs in a clean bookworm
@@ -126,6 +133,62 @@ t_build() {
 	done
 }
 
+# --- arm64, cross-built ------------------------------------------------------
+# elf_machine PACKAGE-FILE PATH: the ELF machine of PATH in the package.
+elf_machine() {
+	case $1 in
+	*.deb) dpkg-deb --fsys-tarfile "$1" | tar -xO ".$2" ;;
+	*.rpm) rpm2cpio "$1" | cpio -i --quiet --to-stdout ".$2" ;;
+	esac | od -An -tx1 -j18 -N2 | tr -d ' '
+}
+t_arm64_build() {
+	local f p
+	if [ "${PKG_PREBUILT:-}" != 1 ]; then
+		$MAKE -C "$TOP" deb-arm64 || die "make deb-arm64"
+		$MAKE -C "$TOP" rpm-arm64 || die "make rpm-arm64"
+	fi
+	ls "$OUT"/deb-arm64/mapper-utils_"$VERSION"_arm64.deb "$OUT"/deb-arm64/mapper-dkms_"$VERSION"_all.deb \
+		"$OUT"/deb-arm64/mapper-dev_"$VERSION"_all.deb "$OUT"/deb-arm64/*_arm64.changes \
+		"$OUT"/rpm-arm64/mapper-utils-"$VERSION"-*.aarch64.rpm "$OUT"/rpm-arm64/mapper-dkms-*.noarch.rpm \
+		"$OUT"/rpm-arm64/mapper-devel-*.noarch.rpm || die "packages missing"
+	say "lintian (errors and warnings fail)"
+	chmod -R a+rX "$OUT/deb-arm64"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME=/tmp \
+		lintian --fail-on error,warning --pedantic --display-info "$OUT"/deb-arm64/*.changes ||
+		die "lintian"
+	say "rpmlint (errors fail)"
+	local h=$WORK/rpmlint-home
+	mkdir -p "$h" && echo "%mapper_version $VERSION" >"$h/.rpmmacros"
+	HOME=$h rpmlint -c "$HERE/rpmlint.toml" "$OUT"/rpm-arm64/*.rpm | tee "$LOGS/rpmlint-arm64.out"
+	grep -q ' 0 errors,' "$LOGS/rpmlint-arm64.out" || die "rpmlint errors"
+	say "aarch64 programs (ELF e_machine b7 00), linked against arm64's json-c"
+	f=$OUT/deb-arm64/mapper-utils_${VERSION}_arm64.deb
+	for p in /usr/bin/mapper-dump /usr/sbin/mapperctl; do
+		echo "${f##*/} $p: $(elf_machine "$f" "$p")"
+		[ "$(elf_machine "$f" "$p")" = b700 ] || die "$p is no aarch64 program"
+	done
+	dpkg-deb -f "$f" Architecture Depends
+	[ "$(dpkg-deb -f "$f" Architecture)" = arm64 ] || die "not Architecture: arm64"
+	dpkg-deb -f "$f" Depends | grep -q 'libjson-c5' || die "no Depends on libjson-c5"
+	f=$(ls "$OUT"/rpm-arm64/mapper-utils-"$VERSION"-*.aarch64.rpm)
+	for p in /usr/bin/mapper-dump /usr/sbin/mapperctl; do
+		echo "${f##*/} $p: $(elf_machine "$f" "$p")"
+		[ "$(elf_machine "$f" "$p")" = b700 ] || die "$p is no aarch64 program"
+	done
+	rpm -qp --requires "$f" | grep -x 'libjson-c.so.5()(64bit)' || die "no requires of libjson-c.so.5()(64bit)"
+	say "the arch-all packages hold what build-and-lint's do, the tools the same files"
+	for f in "$OUT"/deb/mapper-dkms_*.deb "$OUT"/deb/mapper-dev_*.deb; do
+		diff -u <(pkg_files "$f") <(pkg_files "$OUT/deb-arm64/${f##*/}") || die "${f##*/} differs"
+	done
+	for f in "$OUT"/rpm/mapper-dkms-*.noarch.rpm "$OUT"/rpm/mapper-devel-*.noarch.rpm; do
+		diff -u <(pkg_files "$f") <(pkg_files "$OUT/rpm-arm64/${f##*/}") || die "${f##*/} differs"
+	done
+	diff -u <(pkg_files "$OUT"/deb/mapper-utils_"$VERSION"_amd64.deb) \
+		<(pkg_files "$OUT"/deb-arm64/mapper-utils_"$VERSION"_arm64.deb) || die "mapper-utils: other files on arm64"
+	diff -u <(pkg_files "$(ls "$OUT"/rpm/mapper-utils-*.x86_64.rpm)") \
+		<(pkg_files "$(ls "$OUT"/rpm-arm64/mapper-utils-*.aarch64.rpm)") || die "mapper-utils.rpm: other files on aarch64"
+}
+
 # --- the version is written once --------------------------------------------
 # src/version.h only: a debian/changelog of another version stops the .deb
 # build at once, and the spec says what is missing without make rpm.
@@ -184,9 +247,12 @@ t_tarball() {
 	say "make deb, make rpm in $src"
 	$MAKE -C "$src" OUT="$dir/out" deb || die "make deb from the tarball"
 	$MAKE -C "$src" OUT="$dir/out" rpm || die "make rpm from the tarball"
+	$MAKE -C "$src" OUT="$dir/out" deb-arm64 || die "make deb-arm64 from the tarball"
+	$MAKE -C "$src" OUT="$dir/out" rpm-arm64 || die "make rpm-arm64 from the tarball"
 	say "the same files as the packages built from the work tree"
 	for f in "$OUT"/deb/mapper-dkms_*.deb "$OUT"/deb/mapper-utils_*.deb "$OUT"/deb/mapper-dev_*.deb \
-		"$OUT"/rpm/mapper-dkms-*.rpm "$OUT"/rpm/mapper-utils-*.rpm "$OUT"/rpm/mapper-devel-*.rpm; do
+		"$OUT"/rpm/mapper-dkms-*.rpm "$OUT"/rpm/mapper-utils-*.rpm "$OUT"/rpm/mapper-devel-*.rpm \
+		"$OUT"/deb-arm64/mapper-*.deb "$OUT"/rpm-arm64/mapper-*.rpm; do
 		t=$dir/out/${f#"$OUT"/}
 		[ -e "$t" ] || die "the tarball did not build ${f##*/}"
 		diff -u <(pkg_files "$f") <(pkg_files "$t") || die "${f##*/} differs"
@@ -520,8 +586,9 @@ t_trixie() {
 
 T0=$(date +%s)
 run build-and-lint t_build
+run arm64-build-and-lint t_arm64_build build-and-lint
 run version-guards t_version_guards
-run tarball t_tarball build-and-lint
+run tarball t_tarball build-and-lint arm64-build-and-lint
 run autopkgtest t_autopkgtest build-and-lint
 run piuparts t_piuparts build-and-lint
 run apt-install t_apt_install build-and-lint

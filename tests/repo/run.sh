@@ -56,8 +56,10 @@
 # tried (check-packages installs the .rpms with rpm --nodeps beside
 # Debian's dkms). The repositories' HTTPS is the web server's: served here
 # over plain HTTP, as the signatures, not the transport, are what apt and
-# dnf check. arm64: only the publishing of a .deb is tried (arm64-deb);
-# no arm64 package is built yet, and no client here runs arm64.
+# dnf check. arm64: here only the publishing of a .deb is tried (arm64-deb,
+# a relabelled copy, so that this step needs no cross build); the real
+# cross-built packages with an arm64 client are make check-packages-arm64's
+# (tests/packages/arm64.sh).
 #
 # make check-repo runs all but the four of DKMS in the roots (apt-install,
 # trixie-install, apt-upgrade, trixie-upgrade: 4-7 minutes more on 2
