@@ -90,7 +90,11 @@ dkms_native() {
 	test "$(modinfo -F version -k "$k" mapper)" = "$v" || exit 1
 	log=$(ls /var/lib/dkms/mapper/"$v"/*/*/log/make.log /var/lib/dkms/mapper/"$v"/build/make.log 2>/dev/null | head -n 1)
 	echo "$log"; head -n 3 "$log"
-	! grep -q 'aarch64-linux-gnu-\|CROSS_COMPILE=' "$log" || { echo "a cross build?"; exit 1; }
+	grep -q "for kernel $k (aarch64)" "$log" || { echo "not DKMS's aarch64 build"; exit 1; }
+	# Native: the compiler is this arm64 system's own (Debian names it
+	# aarch64-linux-gnu-gcc-N natively too, so its name proves nothing).
+	cc=$(readlink -f "$(command -v gcc)") && echo "$cc ($(dpkg -S "$cc" | head -n 1))"
+	od -An -tx1 -j18 -N2 "$cc" | grep -q 'b7 00' || { echo "$cc is not an aarch64 program"; exit 1; }
 }
 splats() {
 	if dmesg | grep -E -f /mnt/guest/splats; then
