@@ -172,10 +172,11 @@ fill_cache() {
 # (fuzz_util hog, oom_score_adj 1000: the OOM killer's first choice) maps the
 # DEVICEs and fills memory until the OOM killer kills it, the page cache
 # filled again before each (fill_cache), so that reclaim has work; then
-# "hogs=N held=M killed=K" (hogs started, mappings they held, hogs that
-# died of SIGKILL before UNTIL: the OOM killer's, as nothing else here may
-# kill a root process) in /tmp/hog.sum. That count, unlike one of the
-# kernel log's lines, survives an hour of log wrapping dmesg's ring buffer.
+# "hogs=N held=M killed=K" (hogs started, mappings they held, hogs the OOM
+# killer killed: dead of SIGKILL before UNTIL, which nothing else sends a
+# root process here, or its victims still exiting at UNTIL) in
+# /tmp/hog.sum. Counted hog by hog, it survives an hour of log wrapping
+# dmesg's ring buffer, which a count of its lines at the end does not.
 # pressure.sh and the soak (fuzz.sh) run it; the processes that must
 # survive set oom_score_adj -1000.
 hog_loop() {
@@ -190,11 +191,16 @@ hog_loop() {
 		while kill -0 $_hog 2>/dev/null && [ "$(cut -d. -f1 /proc/uptime)" -lt "$_until" ]; do
 			sleep 1
 		done
-		# Stopped here at UNTIL, or already dead: of what, its status says.
+		# Stopped here at UNTIL, or dead already: of what, its status says.
+		# An OOM victim may still be exiting at UNTIL and take this kill
+		# too; then the kernel's line for it, logged just now, decides.
 		_stopped=0
 		kill -9 $_hog 2>/dev/null && _stopped=1
 		wait $_hog 2>/dev/null
-		[ $? = 137 ] && [ $_stopped = 0 ] && _killed=$((_killed + 1))
+		if [ $? = 137 ] && { [ $_stopped = 0 ] ||
+			dmesg | tail -n 400 | grep -q "Killed process $_hog (fuzz_util)"; }; then
+			_killed=$((_killed + 1))
+		fi
 		_hogs=$((_hogs + 1))
 		_h=$(sed -n 's/^hog: holding \([0-9]*\) mappings/\1/p' /tmp/hog.out)
 		_held=$((_held + ${_h:-0}))
