@@ -12,11 +12,13 @@
 #                                  options (KFENCE where the kernel has it),
 #                                  with vgem and vivid (mk/dmabuf.mk), the
 #                                  debug VM with edu behind an SMMUv3 (the
-#                                  DMA tests, mk/dma.mk); one step of make
-#                                  check each
+#                                  DMA tests, mk/dma.mk; not cache-coherent
+#                                  but on 6.12, ARM64_NONCOHERENT); one step
+#                                  of make check each
 #   make check-matrix-arm64        every series of ARM64_MATRIX
 #   make check-dma-arm64           the DMA tests alone (tests/vm/dma.sh) on 6.1,
-#                                  two edu behind -M virt,iommu=smmuv3
+#                                  two edu behind -M virt,iommu=smmuv3, not
+#                                  cache-coherent (ARM64_COHERENT=1: coherent)
 #   make arm64-tests               the test programs of VM_BINS, static
 #                                  aarch64 binaries in $(OUT)/arm64/vm
 #
@@ -66,12 +68,27 @@ arm64-tests: arm64-sysroot
 # beyond edu's 28-bit DMA mask, so without an IOMMU it reaches nothing).
 ARM64_DMA_VM = --machine virt,iommu=smmuv3 --append 'cma=32M' $(DMA_EDUS) --param DMA_MODE=iommu
 
-# The DMA tests alone on arm64 6.1 (tests/vm/dma.sh), behind the SMMUv3.
+# Coherent or not: virt's device tree says its PCI host is dma-coherent, as
+# servers are; most arm64 boards' devices do not snoop the caches, and the
+# DMA layer then cleans and invalidates them for every mapping and sync.
+# The debug VMs of ARM64_NONCOHERENT boot a device tree without that
+# property (tests/lib/vm --dtb-delete), the others virt's own; dma_test
+# checks which bytes of RAM were maintained, or that none were.
+ARM64_NONCOHERENT ?= 6.1 7.x 16k-6.12
+ARM64_COHERENCE_0 := --dtb-delete /pcie@10000000:dma-coherent --param DMA_COHERENT=0
+ARM64_COHERENCE_1 := --param DMA_COHERENT=1
+# $(call arm64-coherence,SERIES): that series' options.
+arm64-coherence = $(ARM64_COHERENCE_$(if $(filter $(1),$(ARM64_NONCOHERENT)),0,1))
+
+# The DMA tests alone on arm64 6.1 (tests/vm/dma.sh), behind the SMMUv3;
+# ARM64_COHERENT=1 with virt's coherent PCI host.
+ARM64_COHERENT ?= 0
 check-dma-arm64: arm64-tests
 	@MAPPER_CACHE=$(CACHE) $(TOP)/tests/kernels/prepare arm64-6.1
 	@$(TOP)/tests/lib/build-module $(CACHE)/kernels/arm64-6.1/env $(OUT)/dma-arm64 --name arm64-6.1
 	@rm -rf $(OUT)/dma-arm64/vm && mkdir -p $(OUT)/dma-arm64/vm && rc=0; \
 	$(call vm-run,dma arm64,$(OUT)/dma-arm64,$(OUT)/dma-arm64/vm,dma,$(ARM64_DMA_VM) \
+		$(ARM64_COHERENCE_$(ARM64_COHERENT)) \
 		$(call dma-log,$(OUT)/dma-arm64/vm),$(CACHE)/kernels/arm64-6.1/env,arm64) || rc=1; \
 	$(call dma-log-check,$(OUT)/dma-arm64/vm,dma arm64) || rc=1; exit $$rc
 
@@ -96,7 +113,8 @@ define arm64-series
 	kfence=$$(. $$env && [ "$$KFENCE" = 1 ] && echo kfence.sample_interval=10); rc=0; \
 	$(call vm-run,arm64-$(1) plain,$$d,$$d/plain,check,$(DMABUF_VM),$$env,arm64) || rc=1; \
 	$(call vm-run,arm64-$(1) debug,$$d,$$d/debug,check,$(DMABUF_VM) $(ARM64_DMA_VM) \
-		$(call dma-log,$$d/debug) --append "$(VM_DEBUG_ARGS) $$kfence",$$env,arm64) || rc=1; \
+		$(call arm64-coherence,$(1)) $(call dma-log,$$d/debug) \
+		--append "$(VM_DEBUG_ARGS) $$kfence",$$env,arm64) || rc=1; \
 	$(call dma-log-check,$$d/debug,arm64-$(1) debug) || rc=1; \
 	exit $$rc
 endef

@@ -23,7 +23,7 @@ UTILS_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit
 # The test builds only: MAPPER_SYSROOT (utils/common.c) moves every /sys,
 # /dev and /etc path into a fake tree. Installed tools never honour it.
 UTILS_TEST   := -DMAPPER_TEST_HOOKS
-# gcc -m32 (gcc-multilib) on x86-64; json-c stubbed, see tests/dump/json-stub.c.
+# gcc -m32 (gcc-12-multilib) on x86-64; json-c stubbed, see tests/dump/json-stub.c.
 DUMP32       := $(if $(filter x86_64,$(shell uname -m)),$(OUT)/test/mapper-dump32)
 
 PREFIX       ?= /usr

@@ -23,6 +23,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -238,6 +239,36 @@ static int dbuf_make(struct tbuf *b, const char *name, size_t size, int contiguo
 		     const char *dma_device)
 {
 	return tbuf_make(b, name, size, contiguous, "dma_device", dma_device);
+}
+
+/*
+ * A buffer of @size whose chunks are apart in RAM: holes in free memory
+ * first (of eight 4 MiB buffers every other one goes again), and its 4 MiB
+ * chunks come from those holes (freed last, used first). Where memory is
+ * fresh, as after a long run, a buffer is otherwise often one block.
+ * 0 or -errno, no wedge left behind.
+ */
+static int scattered_make(struct tbuf *b, const char *name, size_t size)
+{
+	char wedge[16];
+	int i, ret = 0;
+
+	for (i = 0; i < 8 && !ret; i++) {
+		snprintf(wedge, sizeof(wedge), "wedge%d", i);
+		ret = cfs_create(wedge, "4M", NULL, NULL);
+		ret = ret < 0 ? ret : 0;
+	}
+	for (i = 1; i < 8; i += 2) {
+		snprintf(wedge, sizeof(wedge), "wedge%d", i);
+		cfs_remove(wedge);
+	}
+	if (!ret)
+		ret = dbuf_make(b, name, size, 0, NULL);
+	for (i = 0; i < 8; i += 2) {
+		snprintf(wedge, sizeof(wedge), "wedge%d", i);
+		cfs_remove(wedge);
+	}
+	return ret;
 }
 
 static int edu_map(struct tbuf *b, size_t off, size_t len, const char *dir)
@@ -854,31 +885,7 @@ TEST_F(dma, behind_an_iommu_a_scattered_buffer_is_one_segment)
 
 	if (!self->iommu)
 		SKIP(return, "no IOMMU: the segments are the buffer's physical runs");
-	/*
-	 * Holes in free memory first: of eight 4 MiB buffers every other one
-	 * goes again, and the buffer's 4 MiB chunks come from those holes
-	 * (freed last, used first), apart in RAM. Where memory is fresh, as
-	 * after a long run, a buffer is otherwise often one block.
-	 */
-	for (int i = 0; i < 8; i++) {
-		char name[16];
-
-		snprintf(name, sizeof(name), "wedge%d", i);
-		ASSERT_LE(0, cfs_create(name, "4M", NULL, NULL));
-	}
-	for (int i = 1; i < 8; i += 2) {
-		char name[16];
-
-		snprintf(name, sizeof(name), "wedge%d", i);
-		ASSERT_EQ(0, cfs_remove(name));
-	}
-	ASSERT_EQ(0, dbuf_make(&b, "scatter", size, 0, NULL));
-	for (int i = 0; i < 8; i += 2) {
-		char name[16];
-
-		snprintf(name, sizeof(name), "wedge%d", i);
-		ASSERT_EQ(0, cfs_remove(name));
-	}
+	ASSERT_EQ(0, scattered_make(&b, "scatter", size));
 	pat_fill(b.p, size, 7);
 	/* where the pages are not adjacent in RAM */
 	for (k = page; k < size; k += page)
@@ -921,6 +928,344 @@ TEST_F(dma, behind_an_iommu_a_scattered_buffer_is_one_segment)
 		ROUND_TRIP(&b, page - 1, size - page - 7, 9);
 	EXPECT_EQ(0, edu_unmap());
 	EXPECT_EQ(0, tbuf_free(&b));
+}
+
+/* ---- a device that does not snoop the caches ------------------------------------ */
+
+/*
+ * arm64's cache maintenance for DMA: arch_sync_dma_for_device() cleans
+ * [paddr, +size) to the point of coherency, arch_sync_dma_for_cpu()
+ * invalidates it (but for DMA_TO_DEVICE, where it does nothing). The DMA
+ * layer calls them only for a device that is not cache-coherent, with a
+ * physical address it finds from the DMA address mapper gives it: kprobes
+ * on the two show which bytes of RAM a mapping, a sync or an unmap
+ * maintained. On a non-coherent device a wrong one means stale data read
+ * or, worse, someone else's memory invalidated.
+ */
+#define TRACING		"/sys/kernel/tracing"
+#define PROBES		"mapper_dma"
+#define MAX_EXTENTS	4096
+
+struct extent {
+	uint64_t phys, len;
+};
+
+struct extents {
+	int n;
+	struct extent e[MAX_EXTENTS];
+};
+
+/* What the probes saw since maint_clear(): merged, in RAM order. */
+struct maint {
+	int calls_dev, calls_cpu;	/* this process's calls */
+	int to_device_cpu;		/* ..._for_cpu(DMA_TO_DEVICE): nothing to do */
+	int others;			/* calls of other tasks */
+	long long lost;			/* entries the trace buffer dropped */
+	struct extents dev, cpu;
+};
+
+static int trunc_file(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+/* The two probes on (or, @on 0, every kprobe event gone): 0 or -errno. */
+static int maint_probes(int on)
+{
+	int ret;
+
+	if (!exists(TRACING "/kprobe_events") && mount("nodev", TRACING, "tracefs", 0, NULL))
+		return -errno;
+	write_file(TRACING "/events/" PROBES "/enable", "0");
+	ret = trunc_file(TRACING "/kprobe_events");
+	if (ret || !on)
+		return ret;
+	ret = write_file(TRACING "/kprobe_events", "p:" PROBES "/for_device arch_sync_dma_for_device "
+			 "paddr=%x0:x64 size=%x1:u64\n");
+	if (!ret)
+		ret = write_file(TRACING "/kprobe_events", "p:" PROBES "/for_cpu arch_sync_dma_for_cpu "
+				 "paddr=%x0:x64 size=%x1:u64 dir=%x2:s32\n");
+	if (!ret)
+		ret = write_file(TRACING "/buffer_size_kb", "4096");
+	if (!ret)
+		ret = write_file(TRACING "/events/" PROBES "/enable", "1");
+	return ret;
+}
+
+static int maint_clear(void)
+{
+	return trunc_file(TRACING "/trace");
+}
+
+static int extent_cmp(const void *a, const void *b)
+{
+	const struct extent *x = a, *y = b;
+
+	return x->phys < y->phys ? -1 : x->phys > y->phys;
+}
+
+/* Sorted by address, touching or overlapping extents merged. */
+static void extents_merge(struct extents *x)
+{
+	int i, n = 0;
+
+	qsort(x->e, x->n, sizeof(x->e[0]), extent_cmp);
+	for (i = 0; i < x->n; i++) {
+		struct extent *last = n ? &x->e[n - 1] : NULL;
+
+		if (last && x->e[i].phys <= last->phys + last->len) {
+			uint64_t end = x->e[i].phys + x->e[i].len;
+
+			if (end > last->phys + last->len)
+				last->len = end - last->phys;
+		} else {
+			x->e[n++] = x->e[i];
+		}
+	}
+	x->n = n;
+}
+
+static int extents_add(struct extents *x, uint64_t phys, uint64_t len)
+{
+	if (x->n == MAX_EXTENTS)
+		return -1;
+	x->e[x->n].phys = phys;
+	x->e[x->n].len = len;
+	x->n++;
+	return 0;
+}
+
+/* The bytes of RAM behind buffer[@off, +@len): 0, -1 if too many. */
+static int extents_of(struct tbuf *b, size_t off, size_t len, struct extents *x)
+{
+	size_t at = off, end = off + len;
+
+	x->n = 0;
+	while (at < end) {
+		size_t pg = at / page * page, step = (end < pg + page ? end : pg + page) - at;
+
+		if (extents_add(x, phys_of(b->p + pg) + (at - pg), step))
+			return -1;
+		at += step;
+	}
+	extents_merge(x);
+	return 0;
+}
+
+/* The probes' entries of this process since maint_clear(): 0 or -errno. */
+static int maint_read(struct maint *m)
+{
+	FILE *f = fopen(TRACING "/trace", "r");
+	long long in_buffer, written;
+	char line[512];
+	int ret = 0;
+
+	memset(m, 0, sizeof(*m));
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long paddr, size;
+		char *task, *at, *dash;
+		int dir = -1, dev;
+		long pid;
+
+		if (line[0] == '#') {
+			at = strstr(line, "entries-in-buffer/entries-written: ");
+			if (at && sscanf(at + 35, "%lld/%lld", &in_buffer, &written) == 2)
+				m->lost += written - in_buffer;
+			continue;
+		}
+		dev = !!strstr(line, " for_device: ");
+		if (!dev && !strstr(line, " for_cpu: "))
+			continue;
+		at = strstr(line, " paddr=0x");
+		if (!at || sscanf(at, " paddr=0x%llx size=%llu dir=%d", &paddr, &size, &dir) < 2) {
+			ret = -EPROTO;
+			break;
+		}
+		/* "  COMM-PID  [CPU] ...": COMM may hold '-' and spaces, PID not */
+		task = strstr(line, " [");
+		if (!task)
+			continue;
+		*task = '\0';
+		dash = strrchr(line, '-');
+		pid = dash ? strtol(dash + 1, NULL, 10) : -1;
+		if (pid != getpid()) {
+			m->others++;
+			continue;
+		}
+		if (dev) {
+			m->calls_dev++;
+			if (extents_add(&m->dev, paddr, size))
+				ret = -E2BIG;
+		} else if (dir == 1) {
+			m->to_device_cpu++;
+		} else {
+			m->calls_cpu++;
+			if (extents_add(&m->cpu, paddr, size))
+				ret = -E2BIG;
+		}
+	}
+	fclose(f);
+	extents_merge(&m->dev);
+	extents_merge(&m->cpu);
+	return ret;
+}
+
+/* Whether @got is @want; if not, a line on the first difference. */
+static int extents_same(const char *what, const struct extents *got, const struct extents *want)
+{
+	int i;
+
+	for (i = 0; i < got->n && i < want->n; i++)
+		if (got->e[i].phys != want->e[i].phys || got->e[i].len != want->e[i].len)
+			break;
+	if (i == got->n && i == want->n)
+		return 1;
+	fprintf(stderr, "# %s: %d extents maintained, %d wanted; first difference at %d: ", what,
+		got->n, want->n, i);
+	if (i < got->n)
+		fprintf(stderr, "%#llx+%#llx", (unsigned long long)got->e[i].phys,
+			(unsigned long long)got->e[i].len);
+	else
+		fprintf(stderr, "nothing");
+	fprintf(stderr, " against ");
+	if (i < want->n)
+		fprintf(stderr, "%#llx+%#llx\n", (unsigned long long)want->e[i].phys,
+			(unsigned long long)want->e[i].len);
+	else
+		fprintf(stderr, "nothing\n");
+	return 0;
+}
+
+/*
+ * Whether the first edu's device tree node (its own or its host bridge's)
+ * says dma-coherent: 1 or 0; -1 without a device tree node above it.
+ */
+static int edu_coherent(void)
+{
+	char dir[PATH_MAX], p[PATH_MAX + 32], *slash;
+
+	if (!realpath(edu_dir, dir))
+		return -1;
+	while ((slash = strrchr(dir, '/')) && slash != dir) {
+		snprintf(p, sizeof(p), "%s/of_node", dir);
+		if (exists(p)) {
+			snprintf(p, sizeof(p), "%s/of_node/dma-coherent", dir);
+			return exists(p);
+		}
+		*slash = '\0';
+	}
+	return -1;
+}
+
+/* One step's maintenance: cleaned @dev_off+@dev_len, invalidated @cpu_off+@cpu_len. */
+#define MAINT_IS(what, dev_off, dev_len, cpu_off, cpu_len) do { \
+	ASSERT_EQ(0, maint_read(m)); \
+	EXPECT_EQ(0, m->lost); \
+	EXPECT_EQ(0, m->others) { \
+		TH_LOG("%s: %d calls by other tasks", what, m->others); \
+	} \
+	if (coherent) { \
+		EXPECT_EQ(0, m->calls_dev + m->calls_cpu + m->to_device_cpu) { \
+			TH_LOG("%s: cache maintenance for a coherent device", what); \
+		} \
+	} else { \
+		int __cleaned, __invalidated; \
+		ASSERT_EQ(0, extents_of(&b, (dev_off), (dev_len), want)); \
+		__cleaned = extents_same(what ", cleaned", &m->dev, want); \
+		ASSERT_EQ(0, extents_of(&b, (cpu_off), (cpu_len), want)); \
+		__invalidated = extents_same(what ", invalidated", &m->cpu, want); \
+		EXPECT_TRUE(__cleaned && __invalidated); \
+		if (__cleaned && __invalidated) \
+			TH_LOG("%s: %d cleans, %d invalidations, exactly its bytes", what, \
+			       m->calls_dev, m->calls_cpu); \
+	} \
+	ASSERT_EQ(0, maint_clear()); \
+} while (0)
+
+TEST_F(dma, the_caches_are_maintained_for_a_device_that_does_not_snoop_them)
+{
+	const size_t size = 12 * MIB, n = 3000;
+	size_t k, cuts[2], src, dst, P, Q;
+	const char *want_env = getenv("DMA_COHERENT");
+	struct extents *want;
+	int ncuts = 0, coherent, ret;
+	struct utsname u;
+	struct maint *m;
+	struct tbuf b;
+
+	ASSERT_EQ(0, uname(&u));
+	if (strcmp(u.machine, "aarch64"))
+		SKIP(return, "%s: DMA is cache-coherent, the DMA layer has no caches to maintain",
+		     u.machine);
+	coherent = edu_coherent();
+	ASSERT_NE(-1, coherent) {
+		TH_LOG("no device tree node above %s", edu_dir);
+	}
+	if (want_env)
+		ASSERT_EQ(atoi(want_env), coherent) {
+			TH_LOG("DMA_COHERENT=%s, but the device tree says %s", want_env,
+			       coherent ? "dma-coherent" : "not dma-coherent");
+		}
+	TH_LOG("%s is %scache-coherent (device tree; DMA_COHERENT=%s)", edu, coherent ? "" : "not ",
+	       want_env ? want_env : "unset");
+	m = calloc(1, sizeof(*m));
+	want = calloc(1, sizeof(*want));
+	ASSERT_TRUE(m && want);
+	ret = maint_probes(1);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("kprobes on arch_sync_dma_for_device/_for_cpu: %s", strerror(-ret));
+	}
+	ASSERT_EQ(0, scattered_make(&b, "noncoherent", size));
+	pat_fill(b.p, size, 10);
+	/* boundaries between pages apart in RAM: a sync across one is two extents */
+	for (k = 64 * KIB; k < size - 64 * KIB && ncuts < 2; k += page)
+		if (!adjacent(&b, k - page) && (!ncuts || k > cuts[0] + 8 * page))
+			cuts[ncuts++] = k;
+	ASSERT_EQ(2, ncuts) {
+		TH_LOG("the 12 MiB buffer has fewer than two breaks in RAM: nothing to prove");
+	}
+	src = cuts[0] - 1000, dst = cuts[1] - 2000, P = cuts[0] - 10, Q = cuts[1] - 2999;
+	ASSERT_EQ(0, maint_clear());
+
+	/* mapped: all of it cleaned, nothing invalidated yet */
+	ASSERT_EQ(0, edu_map(&b, 0, 0, "bidirectional"));
+	MAINT_IS("dma_map", 0, size, 0, 0);
+
+	/* the sample syncs around a transfer: to the device, then back */
+	ASSERT_EQ(0, to_dev(src, n));
+	MAINT_IS("to the device", src, n, 0, 0);
+	ASSERT_EQ(0, from_dev(dst, n));
+	MAINT_IS("from the device", dst, n, dst, n);
+	for (k = 0; k < n && b.p[dst + k] == b.p[src + k]; k++)
+		;
+	EXPECT_EQ(n, k) {
+		TH_LOG("byte %zu of the transfer differs", k);
+	}
+
+	/* user space syncs (MAPPER_IOC_SYNC) where the sample does not */
+	ASSERT_EQ(0, sync_ioctl(b.fd, sizeof(struct mapper_sync),
+				MAPPER_SYNC_FOR_DEVICE | MAPPER_SYNC_TO_DEVICE, P, n));
+	MAINT_IS("MAPPER_IOC_SYNC for the device", P, n, 0, 0);
+	ASSERT_EQ(0, sync_ioctl(b.fd, sizeof(struct mapper_sync),
+				MAPPER_SYNC_FOR_CPU | MAPPER_SYNC_FROM_DEVICE, Q, n));
+	MAINT_IS("MAPPER_IOC_SYNC for the CPU", 0, 0, Q, n);
+
+	/* unmapped: all of it invalidated, the device may have written anywhere */
+	ASSERT_EQ(0, edu_unmap());
+	MAINT_IS("dma_unmap", 0, 0, 0, size);
+	if (coherent)
+		TH_LOG("coherent: no cache maintenance at the mapping, the syncs or the unmap");
+	EXPECT_EQ(0, maint_probes(0));
+	EXPECT_EQ(0, tbuf_free(&b));
+	free(m);
+	free(want);
 }
 
 /* ---- two devices, one buffer ------------------------------------------------------ */
