@@ -48,7 +48,7 @@ define dma-log-check
 	fi
 endef
 
-$(OUT)/vm/dma_test: $(TOP)/tests/vm/dma_test.c $(TOP)/tests/vm/ctl_util.h $(TOP)/tests/vm/vm_util.h \
+$(OUT)/vm/dma_test: $(TOP)/tests/vm/dma_test.c $(TOP)/tests/vm/ctl_util.h $(TOP)/tests/vm/maint_util.h $(TOP)/tests/vm/vm_util.h \
 		$(TOP)/src/uapi/mapper.h
 	@mkdir -p $(@D)
 	$(TEST_CC) -static -O2 -g -Wall -Wextra -Werror -Wno-format-truncation $(KSELFTEST_CFLAGS) \
@@ -57,7 +57,7 @@ $(OUT)/vm/dma_test: $(TOP)/tests/vm/dma_test.c $(TOP)/tests/vm/ctl_util.h $(TOP)
 VM_BINS += $(OUT)/vm/dma_test
 
 # The debug kernel's (mk/debug.mk): the kselftest timeout raised as for its suite.
-$(OUT)/debug/vm/dma_test: $(TOP)/tests/vm/dma_test.c $(TOP)/tests/vm/ctl_util.h $(TOP)/tests/vm/vm_util.h \
+$(OUT)/debug/vm/dma_test: $(TOP)/tests/vm/dma_test.c $(TOP)/tests/vm/ctl_util.h $(TOP)/tests/vm/maint_util.h $(TOP)/tests/vm/vm_util.h \
 		$(TOP)/src/uapi/mapper.h $(OUT)/debug/harness/kselftest_harness.h
 	@mkdir -p $(@D)
 	$(TEST_CC) -static -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare \

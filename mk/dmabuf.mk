@@ -32,7 +32,7 @@ DMABUF_VM    := --module vgem --module 'vivid $(DMABUF_VIVID)' \
 DMABUF_DRM_UAPI = $(patsubst %/drm/vgem_drm.h,%,$(lastword $(sort \
 	$(wildcard /usr/src/linux-headers-*-common/include/uapi/drm/vgem_drm.h))))
 
-$(OUT)/vm/dmabuf_test: $(TOP)/tests/vm/dmabuf_test.c $(TOP)/tests/vm/ctl_util.h $(TOP)/tests/vm/vm_util.h \
+$(OUT)/vm/dmabuf_test: $(TOP)/tests/vm/dmabuf_test.c $(TOP)/tests/vm/ctl_util.h $(TOP)/tests/vm/maint_util.h $(TOP)/tests/vm/vm_util.h \
 		$(TOP)/src/uapi/mapper.h
 	@mkdir -p $(@D)
 	$(if $(DMABUF_DRM_UAPI),,$(error no /usr/src/linux-headers-*-common/include/uapi/drm: install linux-headers-amd64 (tests/lib/deps vm)))
@@ -42,7 +42,7 @@ $(OUT)/vm/dmabuf_test: $(TOP)/tests/vm/dmabuf_test.c $(TOP)/tests/vm/ctl_util.h 
 VM_BINS += $(OUT)/vm/dmabuf_test
 
 # The debug kernel's (mk/debug.mk): the kselftest timeout raised as for its suite.
-$(OUT)/debug/vm/dmabuf_test: $(TOP)/tests/vm/dmabuf_test.c $(TOP)/tests/vm/ctl_util.h \
+$(OUT)/debug/vm/dmabuf_test: $(TOP)/tests/vm/dmabuf_test.c $(TOP)/tests/vm/ctl_util.h $(TOP)/tests/vm/maint_util.h \
 		$(TOP)/tests/vm/vm_util.h $(TOP)/src/uapi/mapper.h $(OUT)/debug/harness/kselftest_harness.h
 	@mkdir -p $(@D)
 	$(if $(DMABUF_DRM_UAPI),,$(error no /usr/src/linux-headers-*-common/include/uapi/drm: install linux-headers-amd64 (tests/lib/deps vm)))

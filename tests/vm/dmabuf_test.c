@@ -52,6 +52,7 @@
 
 #include "kselftest_harness.h"
 #include "ctl_util.h"
+#include "maint_util.h"
 #include "mapper.h"
 
 #define DEBUGFS		"/sys/kernel/debug"
@@ -1620,6 +1621,101 @@ static int edu_buffer_attr(char *path, size_t len)
 		}
 	closedir(d);
 	return ret;
+}
+
+/*
+ * vgem's device has no firmware node: on arm64 it is not cache-coherent,
+ * as most boards' importers are not, and the DMA layer (dma-direct, no
+ * IOMMU) cleans and invalidates what mapper maps and syncs for it. Kprobes
+ * (maint_util.h) show that exactly the export's bytes of RAM are, across a
+ * break between chunks apart in RAM: cleaned at the import and at
+ * DMA_BUF_IOCTL_SYNC's end, invalidated at its start and at the unmap,
+ * but not at an unmap while the CPU owns the mapping (a second
+ * invalidation would drop what the CPU wrote since).
+ */
+#define IMPORT_MAINT(what, cleaned, invalidated) do { \
+	int __c, __i; \
+	ASSERT_EQ(0, maint_read(m)); \
+	EXPECT_EQ(0, m->lost); \
+	EXPECT_EQ(0, m->others); \
+	ASSERT_EQ(0, extents_of(&b, off, (cleaned) ? len : 0, want)); \
+	__c = extents_same(what ", cleaned", &m->dev, want); \
+	ASSERT_EQ(0, extents_of(&b, off, (invalidated) ? len : 0, want)); \
+	__i = extents_same(what ", invalidated", &m->cpu, want); \
+	EXPECT_TRUE(__c && __i); \
+	if (__c && __i) \
+		TH_LOG("%s: %d cleans, %d invalidations, exactly the export's bytes", what, \
+		       m->calls_dev, m->calls_cpu); \
+	ASSERT_EQ(0, maint_clear()); \
+} while (0)
+
+TEST_F(dmabuf, a_non_coherent_importer_gets_exactly_the_exported_bytes_maintained)
+{
+	const size_t size = 12 * MIB, len = MIB;
+	char card_path[32];
+	struct extents *want;
+	struct maint *m;
+	struct utsname u;
+	size_t k, off = 0;
+	struct tbuf b;
+	int card, e;
+	uint32_t h;
+
+	ASSERT_EQ(0, uname(&u));
+	if (strcmp(u.machine, "aarch64"))
+		SKIP(return, "%s: DMA is cache-coherent, the DMA layer has no caches to maintain",
+		     u.machine);
+	NEED("vgem", vgem_here());
+	if (!vgem_maps_at_import())
+		SKIP(return, "this kernel's vgem attaches a dma-buf but never maps it");
+	m = calloc(1, sizeof(*m));
+	want = calloc(1, sizeof(*want));
+	ASSERT_TRUE(m && want);
+	card = vgem_open(card_path, sizeof(card_path));
+	ASSERT_LE(0, card);
+	ASSERT_EQ(0, scattered_make(&b, "ncimport", size));
+	pat_fill(b.p, size, 11);
+	/* an export across a break in RAM */
+	for (k = 64 * KIB; k + len < size; k += page) {
+		uint64_t x = phys_of(b.p + k - page), y = phys_of(b.p + k);
+
+		if (x && y && y != x + (uint64_t)page) {
+			off = k - 4 * page;
+			break;
+		}
+	}
+	ASSERT_NE(0, off) {
+		TH_LOG("the 12 MiB buffer is one block of RAM: nothing to prove");
+	}
+	e = export(b.fd, O_RDWR | O_CLOEXEC, off, len);
+	ASSERT_LE(0, e);
+	ASSERT_EQ(0, maint_probes(1));
+	ASSERT_EQ(0, maint_clear());
+
+	ASSERT_EQ(0, prime_import(card, e, &h));
+	IMPORT_MAINT("import", 1, 0);
+	EXPECT_EQ(0, dsync(e, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW));
+	IMPORT_MAINT("DMA_BUF_IOCTL_SYNC start", 0, 1);
+	EXPECT_EQ(0, dsync(e, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW));
+	IMPORT_MAINT("DMA_BUF_IOCTL_SYNC end", 1, 0);
+	EXPECT_EQ(0, gem_close(card, h));
+	IMPORT_MAINT("unmap", 0, 1);
+
+	/* unmapped while the CPU owns it: no second invalidation */
+	ASSERT_EQ(0, prime_import(card, e, &h));
+	IMPORT_MAINT("import again", 1, 0);
+	EXPECT_EQ(0, dsync(e, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ));
+	IMPORT_MAINT("DMA_BUF_IOCTL_SYNC start (read)", 0, 1);
+	EXPECT_EQ(0, gem_close(card, h));
+	IMPORT_MAINT("unmap while the CPU owns it", 0, 0);
+	EXPECT_EQ(0, dsync(e, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ));
+
+	EXPECT_EQ(0, maint_probes(0));
+	close(e);
+	close(card);
+	EXPECT_EQ(0, tbuf_free(&b));
+	free(m);
+	free(want);
 }
 
 TEST_F(dmabuf, a_kernel_mapping_may_not_overlap_an_importers_writable_one)
