@@ -967,14 +967,21 @@ TEST_F(dma, the_caches_are_maintained_for_a_device_that_does_not_snoop_them)
 	}
 	ASSERT_EQ(0, scattered_make(&b, "noncoherent", size));
 	pat_fill(b.p, size, 10);
-	/* boundaries between pages apart in RAM: a sync across one is two extents */
+	/*
+	 * Boundaries between pages apart in RAM: a sync across one is two
+	 * extents. With 16 KiB pages (4 MiB chunks of 256 pages) the buffer
+	 * may have only one: the destination then stays on one side of it.
+	 */
 	for (k = 64 * KIB; k < size - 64 * KIB && ncuts < 2; k += page)
 		if (!adjacent(&b, k - page) && (!ncuts || k > cuts[0] + 8 * page))
 			cuts[ncuts++] = k;
-	ASSERT_EQ(2, ncuts) {
-		TH_LOG("the 12 MiB buffer has fewer than two breaks in RAM: nothing to prove");
+	ASSERT_LE(1, ncuts) {
+		TH_LOG("the 12 MiB buffer is one block of RAM: nothing to prove");
 	}
+	if (ncuts == 1)
+		cuts[1] = cuts[0] + 4 * page;
 	src = cuts[0] - 1000, dst = cuts[1] - 2000, P = cuts[0] - 10, Q = cuts[1] - 2999;
+	TH_LOG("transfers across %d break(s) in RAM, the first at %#zx", ncuts, cuts[0]);
 	ASSERT_EQ(0, maint_clear());
 
 	/* mapped: all of it cleaned, nothing invalidated yet */
