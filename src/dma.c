@@ -388,9 +388,6 @@ static void mapper_dma_sync_range(struct mapper_dma *m, size_t off, size_t len,
 	unsigned int ncpu = m->sgt.orig_nents, nseg = m->sgt.nents;
 	size_t cpu_pos = 0, seg_pos = 0, end = off + len;
 
-	/* Who owns it now, for the unmap: the CPU only if all of it is synced. */
-	WRITE_ONCE(m->cpu_owned, for_cpu && !off && len >= m->len);
-
 	while (off < end && ncpu && nseg) {
 		size_t cpu_end = cpu_pos + cpu->length;
 		size_t seg_end = seg_pos + sg_dma_len(seg);
@@ -475,6 +472,8 @@ static void mapper_dma_sync(struct mapper_buf *buf, struct sg_table *sgt,
 		return;
 	}
 	mapper_dma_sync_range(m, offset, len, d, for_cpu);
+	/* Who owns it now, for the unmap: the CPU only if all of it is synced. */
+	WRITE_ONCE(m->cpu_owned, for_cpu && !offset && len >= m->len);
 }
 
 /* Any context: the caller owns @sgt until it unmaps it. */
@@ -513,19 +512,25 @@ int mapper_dma_sync_all(struct mapper_buf *buf, size_t offset, size_t len,
 		size_t start = max(offset, m->offset);
 		size_t stop = min(end, m->offset + m->len);
 		enum dma_data_direction d = mapper_dma_sync_dir(m, dir);
+		bool whole = start == m->offset && stop == m->offset + m->len;
 
+		if (d == DMA_NONE || start >= stop)
+			continue;
 		/* Slice by slice: cache maintenance of GiBs takes a while. */
-		while (start < stop && d != DMA_NONE) {
+		while (start < stop) {
 			size_t n = min_t(size_t, stop - start, MAPPER_SYNC_SLICE);
 
 			mapper_dma_sync_range(m, start - m->offset, n, d, for_cpu);
 			start += n;
 			cond_resched();
 			if (fatal_signal_pending(current)) {
+				WRITE_ONCE(m->cpu_owned, false);
 				ret = -EINTR;
 				goto out;
 			}
 		}
+		/* As mapper_dma_sync(): the CPU owns it if all of it was synced for it. */
+		WRITE_ONCE(m->cpu_owned, for_cpu && whole);
 	}
 out:
 	mutex_unlock(&buf->dma_lock);

@@ -371,6 +371,9 @@ FIXTURE_SETUP(dma)
 
 FIXTURE_TEARDOWN(dma)
 {
+	/* a cache maintenance test that failed half-way: its probes off */
+	if (exists(TRACING "/events/" PROBES))
+		maint_probes(0);
 	if (edu_loaded()) {
 		edu_unmap();
 		if (edu2[0])
@@ -981,6 +984,8 @@ TEST_F(dma, the_caches_are_maintained_for_a_device_that_does_not_snoop_them)
 	if (ncuts == 1)
 		cuts[1] = cuts[0] + 4 * page;
 	src = cuts[0] - 1000, dst = cuts[1] - 2000, P = cuts[0] - 10, Q = cuts[1] - 2999;
+	if (ncuts == 1)
+		Q = cuts[0] - 2999;	/* no data check there: it may share src's break */
 	TH_LOG("transfers across %d break(s) in RAM, the first at %#zx", ncuts, cuts[0]);
 	ASSERT_EQ(0, maint_clear());
 
@@ -1010,6 +1015,19 @@ TEST_F(dma, the_caches_are_maintained_for_a_device_that_does_not_snoop_them)
 	/* unmapped: all of it invalidated, the device may have written anywhere */
 	ASSERT_EQ(0, edu_unmap());
 	MAINT_IS("dma_unmap", 0, 0, 0, size);
+
+	/*
+	 * Unless the CPU owns all of it: synced for the CPU whole (in slices:
+	 * more than MAPPER_IOC_SYNC does at once), the unmap leaves the caches
+	 * alone, or it would drop what the CPU wrote since.
+	 */
+	ASSERT_EQ(0, edu_map(&b, 0, 0, "bidirectional"));
+	MAINT_IS("dma_map again", 0, size, 0, 0);
+	ASSERT_EQ(0, sync_ioctl(b.fd, sizeof(struct mapper_sync),
+				MAPPER_SYNC_FOR_CPU | MAPPER_SYNC_FROM_DEVICE, 0, size));
+	MAINT_IS("MAPPER_IOC_SYNC for the CPU, all of it", 0, 0, 0, size);
+	ASSERT_EQ(0, edu_unmap());
+	MAINT_IS("dma_unmap while the CPU owns it", 0, 0, 0, 0);
 	if (coherent)
 		TH_LOG("coherent: no cache maintenance at the mapping, the syncs or the unmap");
 	EXPECT_EQ(0, maint_probes(0));
