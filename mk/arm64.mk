@@ -83,6 +83,7 @@ arm64-coherence = $(ARM64_COHERENCE_$(if $(filter $(1),$(ARM64_NONCOHERENT)),0,1
 # The DMA tests alone on arm64 6.1 (tests/vm/dma.sh), behind the SMMUv3;
 # ARM64_COHERENT=1 with virt's coherent PCI host.
 ARM64_COHERENT ?= 0
+$(if $(filter-out 0 1,$(ARM64_COHERENT)),$(error ARM64_COHERENT is 0 or 1, not '$(ARM64_COHERENT)'))
 check-dma-arm64: arm64-tests
 	@MAPPER_CACHE=$(CACHE) $(TOP)/tests/kernels/prepare arm64-6.1
 	@$(TOP)/tests/lib/build-module $(CACHE)/kernels/arm64-6.1/env $(OUT)/dma-arm64 --name arm64-6.1

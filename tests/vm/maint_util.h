@@ -177,7 +177,12 @@ static inline int extents_of(struct tbuf *b, size_t off, size_t len, struct exte
 	while (at < end) {
 		size_t pg = at / page * page, step = (end < pg + page ? end : pg + page) - at;
 
-		if (extents_add(x, phys_of(b->p + pg) + (at - pg), step))
+		uint64_t phys = phys_of(b->p + pg) + (at - pg);
+		struct extent *last = x->n ? &x->e[x->n - 1] : NULL;
+
+		if (last && last->phys + last->len == phys)
+			last->len += step;
+		else if (extents_add(x, phys, step))
 			return -1;
 		at += step;
 	}
