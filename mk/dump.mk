@@ -58,7 +58,7 @@ $(OUT)/test/mapper-dump: $(DUMP_DEPS)
 # compiler (tests/lib/deps.list), so the build links them itself.
 $(OUT)/test/mapper-dump32: $(DUMP_DEPS) $(TOP)/tests/dump/json-stub.c
 	@mkdir -p $(@D)/inc32
-	@ln -sfn /usr/include/$$(gcc -print-multiarch)/asm $(@D)/inc32/asm
+	@ln -sfn /usr/include/$$($(CC) -print-multiarch)/asm $(@D)/inc32/asm
 	$(CC) -m32 -O2 -g $(UTILS_WARN) -Werror $(UTILS_SAN) $(UTILS_TEST) $(UTILS_INC) -idirafter $(@D)/inc32 \
 		-o $@ $(DUMP_SRC) $(TOP)/tests/dump/json-stub.c -lm
 

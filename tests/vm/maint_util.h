@@ -30,6 +30,15 @@ static inline uint64_t phys_of(const void *addr)
 	return (entry & ((1ULL << 55) - 1)) * (uint64_t)page;
 }
 
+/* Whether the pages at buffer offsets @a and @a + one page are adjacent in RAM. */
+static inline int adjacent(struct tbuf *b, size_t a)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uint64_t x = phys_of(b->p + a), y = phys_of(b->p + a + page);
+
+	return x && y && y == x + (uint64_t)page;
+}
+
 /*
  * A buffer of @size whose chunks are apart in RAM: holes in free memory
  * first (of eight 4 MiB buffers every other one goes again), and its 4 MiB
@@ -274,6 +283,49 @@ static inline int extents_same(const char *what, const struct extents *got, cons
 	else
 		fprintf(stderr, "nothing\n");
 	return 0;
+}
+
+/*
+ * One step checked and the trace cleared for the next: what the probes saw
+ * since maint_clear() is exactly buffer[@dev_off, +@dev_len) cleaned and
+ * [@cpu_off, +@cpu_len) invalidated, by this process, nothing lost; for a
+ * @coherent device, no maintenance at all. 1 if so, 0 (and a line on what
+ * differs) if not, -errno if the trace could not be read.
+ */
+static inline int maint_step(struct maint *m, struct extents *want, struct tbuf *b,
+			     const char *what, int coherent, size_t dev_off, size_t dev_len,
+			     size_t cpu_off, size_t cpu_len)
+{
+	char label[128];
+	int ret = maint_read(m), ok = 1;
+
+	if (ret)
+		return ret;
+	if (m->lost || m->others) {
+		fprintf(stderr, "# %s: %lld trace entries lost, %d calls by other tasks\n", what,
+			m->lost, m->others);
+		ok = 0;
+	}
+	if (coherent) {
+		if (m->calls_dev + m->calls_cpu + m->to_device_cpu) {
+			fprintf(stderr, "# %s: cache maintenance for a coherent device\n", what);
+			ok = 0;
+		}
+	} else {
+		snprintf(label, sizeof(label), "%s, cleaned", what);
+		if (extents_of(b, dev_off, dev_len, want))
+			return -E2BIG;
+		ok &= extents_same(label, &m->dev, want);
+		snprintf(label, sizeof(label), "%s, invalidated", what);
+		if (extents_of(b, cpu_off, cpu_len, want))
+			return -E2BIG;
+		ok &= extents_same(label, &m->cpu, want);
+		if (ok)
+			fprintf(stderr, "# %s: %d cleans, %d invalidations, exactly its bytes\n", what,
+				m->calls_dev, m->calls_cpu);
+	}
+	ret = maint_clear();
+	return ret ? ret : ok;
 }
 
 #endif /* MAPPER_MAINT_UTIL_H */
